@@ -1,0 +1,57 @@
+// UniqueFd — owns one file descriptor and closes it exactly once.
+//
+// Container code leaks file descriptors at its peril: a descriptor that
+// survives into a container is a way out of it (runc's CVE-2024-21626 was
+// a leaked directory fd). So every fd Berth opens is O_CLOEXEC and lives in
+// a UniqueFd, which closes it on every path, including exceptions.
+#pragma once
+
+#include <unistd.h>
+
+#include <utility>
+
+namespace berth {
+
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  ~UniqueFd() { reset(); }
+
+  UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept {
+    if (this != &other) {
+      reset(other.release());
+    }
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  explicit operator bool() const { return valid(); }
+
+  // Gives up ownership: the caller must close the returned fd.
+  int release() { return std::exchange(fd_, -1); }
+
+  // Closes the current fd (if any) and takes ownership of `fd`.
+  void reset(int fd = -1) {
+    if (fd_ >= 0) {
+      ::close(fd_);
+    }
+    fd_ = fd;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+// A pipe whose both ends are O_CLOEXEC. Throws berth::Error on failure.
+struct Pipe {
+  UniqueFd read_end;
+  UniqueFd write_end;
+};
+Pipe make_pipe();
+
+}  // namespace berth

@@ -1,0 +1,175 @@
+#include "support/support.h"
+
+#include <fcntl.h>
+#include <ftw.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+extern char** environ;
+
+namespace berth::test {
+namespace {
+
+[[noreturn]] void fail(const std::string& what) {
+  throw std::runtime_error(what + ": " + std::strerror(errno));
+}
+
+int remove_entry(const char* path, const struct stat*, int, struct FTW*) {
+  // FTW_DEPTH visits children first; FTW_MOUNT keeps us on one filesystem, so
+  // a mount left behind by a failing test is reported, never emptied.
+  ::remove(path);
+  return 0;
+}
+
+std::vector<char*> c_strings(std::vector<std::string>& strings) {
+  std::vector<char*> pointers;
+  for (auto& s : strings) pointers.push_back(s.data());
+  pointers.push_back(nullptr);
+  return pointers;
+}
+
+}  // namespace
+
+TempDir::TempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string pattern = std::string(base ? base : "/tmp") + "/berth-test-XXXXXX";
+  if (::mkdtemp(pattern.data()) == nullptr) fail("mkdtemp " + pattern);
+  path_ = pattern;
+}
+
+TempDir::~TempDir() {
+  ::nftw(path_.c_str(), remove_entry, 64, FTW_DEPTH | FTW_PHYS | FTW_MOUNT);
+}
+
+CommandResult run(const std::vector<std::string>& argv, const RunOptions& options) {
+  int in[2], out[2], err[2];
+  if (::pipe2(in, O_CLOEXEC) || ::pipe2(out, O_CLOEXEC) || ::pipe2(err, O_CLOEXEC)) {
+    fail("pipe2");
+  }
+
+  std::vector<std::string> args = argv;
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) {
+    std::string entry = *e;
+    if (!options.env.contains(entry.substr(0, entry.find('=')))) env.push_back(entry);
+  }
+  for (const auto& [key, value] : options.env) env.push_back(key + "=" + value);
+  auto c_args = c_strings(args);
+  auto c_env = c_strings(env);
+
+  const pid_t pid = ::fork();
+  if (pid < 0) fail("fork");
+  if (pid == 0) {
+    ::dup2(in[0], 0);
+    ::dup2(out[1], 1);
+    ::dup2(err[1], 2);
+    ::setpgid(0, 0);  // its own process group, so a timeout kills it all
+    ::execvpe(c_args[0], c_args.data(), c_env.data());
+    const std::string message = "run: exec " + argv[0] + ": " + std::strerror(errno) + "\n";
+    [[maybe_unused]] auto n = ::write(2, message.data(), message.size());
+    ::_exit(127);
+  }
+  ::close(in[0]);
+  ::close(out[1]);
+  ::close(err[1]);
+  if (!options.input.empty()) {
+    [[maybe_unused]] auto n = ::write(in[1], options.input.data(), options.input.size());
+  }
+  ::close(in[1]);
+
+  CommandResult result;
+  const auto deadline = std::chrono::steady_clock::now() + options.timeout;
+  pollfd fds[2] = {{out[0], POLLIN, 0}, {err[0], POLLIN, 0}};
+  std::string* sinks[2] = {&result.out, &result.err};
+  int open_fds = 2;
+  bool timed_out = false;
+  while (open_fds > 0) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) {
+      timed_out = true;
+      ::kill(-pid, SIGKILL);
+      break;
+    }
+    if (::poll(fds, 2, static_cast<int>(left.count())) < 0 && errno != EINTR) fail("poll");
+    for (int i = 0; i < 2; ++i) {
+      if (fds[i].fd >= 0 && (fds[i].revents & (POLLIN | POLLHUP))) {
+        char buffer[4096];
+        const ssize_t n = ::read(fds[i].fd, buffer, sizeof buffer);
+        if (n > 0) {
+          sinks[i]->append(buffer, static_cast<size_t>(n));
+        } else {
+          ::close(fds[i].fd);
+          fds[i].fd = -1;
+          --open_fds;
+        }
+      }
+    }
+  }
+  for (auto& p : fds) {
+    if (p.fd >= 0) ::close(p.fd);
+  }
+
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) fail("waitpid");
+  }
+  if (timed_out) {
+    result.err += "\n[test support: command timed out and was killed]\n";
+  }
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return result;
+}
+
+fs::path bin(const std::string& program) { return fs::path(BERTH_TEST_BIN_DIR) / program; }
+
+fs::path busybox_rootfs() {
+  const fs::path rootfs = fs::path(BERTH_TEST_FIXTURE_DIR) / "busybox-rootfs";
+  if (!fs::exists(rootfs / "bin" / "busybox")) {
+    throw std::runtime_error("the busybox rootfs fixture is missing at " + rootfs.string() +
+                             "; run the tests through ctest, which builds it first");
+  }
+  return rootfs;
+}
+
+fs::path copy_busybox_rootfs(const fs::path& destination) {
+  fs::copy(busybox_rootfs(), destination,
+           fs::copy_options::recursive | fs::copy_options::copy_symlinks);
+  // std::filesystem does not copy the sticky bit's meaning; restore /tmp's mode.
+  fs::permissions(destination / "tmp", static_cast<fs::perms>(01777));
+  return destination;
+}
+
+std::string read_file(const fs::path& path) {
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  return text.str();
+}
+
+std::vector<std::string> mounts_under(const fs::path& dir) {
+  std::vector<std::string> found;
+  std::istringstream lines(read_file("/proc/self/mountinfo"));
+  const std::string prefix = dir.string();
+  for (std::string line; std::getline(lines, line);) {
+    std::istringstream fields(line);
+    std::string id, parent, device, root, mount_point;
+    fields >> id >> parent >> device >> root >> mount_point;
+    if (mount_point == prefix || mount_point.starts_with(prefix + "/")) {
+      found.push_back(line);
+    }
+  }
+  return found;
+}
+
+}  // namespace berth::test
