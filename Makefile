@@ -45,7 +45,7 @@ test: build
 book: deps
 	@scripts/build-book.sh
 
-lab: build
+lab: deps
 	@labs/generate $(N)
 
 grade: deps

@@ -4,8 +4,17 @@
 // container process through spawn(), adding work to do in the child between
 // clone and exec (SpawnOptions::before_exec) and namespaces to create
 // (SpawnOptions::clone_flags).
+//
+// The module is for single-threaded programs (berth-chNN, berth-runtime):
+// between clone and exec the child runs before_exec, ordinary C++ code, which
+// is only safe when no other thread could have held a lock (of malloc, say) at
+// the moment of the clone. A multithreaded program starts a single-threaded
+// helper program instead (DESIGN.md, "No fork from a multithreaded process").
+//
+// The PID-1 init (reaping orphans, forwarding signals) is in process/init.h.
 #pragma once
 
+#include <signal.h>
 #include <sys/types.h>
 
 #include <functional>
@@ -16,12 +25,14 @@
 namespace berth::process {
 
 struct SpawnOptions {
-  // argv[0] is looked up in PATH (of `env`, or ours) when it has no slash.
+  // argv[0] is looked up in PATH when it has no slash: the PATH of `env` when
+  // `env` is given, ours otherwise; Docker's default PATH when that has none.
   std::vector<std::string> argv;
   // The complete environment of the new program, "KEY=VALUE" each.
   // std::nullopt: inherit ours.
   std::optional<std::vector<std::string>> env;
-  // Working directory of the new program; std::nullopt: ours.
+  // Working directory of the new program, entered after before_exec (so it
+  // is a path inside a new root); std::nullopt: ours.
   std::optional<std::string> cwd;
   // CLONE_NEW* flags for namespaces the child is created in (chapter 03).
   int clone_flags = 0;
@@ -46,29 +57,65 @@ class Child {
   pid_t pid() const { return pid_; }
 
   // Waits for the child to end; returns its exit code as a shell reports it.
+  // Once the child is reaped, returns the same code again without waiting.
   int wait();
 
-  // Sends `signal` to the child. Throws berth::Error if it fails.
+  // Like wait(), but never blocks: std::nullopt while the child still runs.
+  std::optional<int> try_wait();
+
+  // Sends `signal` to the child. Throws berth::Error if it fails, or if the
+  // child was already reaped (its pid may belong to another process by now).
   void kill(int signal);
 
  private:
+  // Reaps the child (waitpid with `options`); false if it is still running.
+  bool reap(int options);
+
   pid_t pid_ = -1;
   bool reaped_ = false;
+  int status_ = 0;  // the wait status, once reaped_
 };
 
 // Starts a program. Returns once the program is running, that is after a
 // successful exec. Throws berth::Error when it cannot be started, naming the
 // program: "exec nosuchcmd: no such file or directory" (errno ENOENT),
-// or the error thrown by before_exec.
+// or the error thrown by before_exec ("chdir DIR: ..." for a bad cwd).
+// Errors of exec itself have operation() "exec": a caller can tell "not found"
+// (ENOENT) and "cannot invoke" (any other errno) from failures before exec.
+// The program starts with no signal blocked, whatever our own mask is.
 Child spawn(const SpawnOptions& options);
 
 // A wait status (from waitpid) as a shell reports it: exit(N) gives N; death
 // by signal S gives 128+S.
 int exit_code_from_status(int wait_status);
 
+// Blocks SIGINT, SIGTERM, SIGHUP (the signals we forward) and SIGCHLD for as
+// long as it lives, then restores the previous signal mask.
+//
+// A blocked signal is not lost: it waits, pending, until wait() picks it up.
+// That turns asynchronous signals into an ordinary loop with no handlers (and
+// none of a handler's restrictions). Create one before spawn() and a signal
+// sent between spawn() and waiting is forwarded instead of killing us, which
+// would leave the child behind.
+class BlockedSignals {
+ public:
+  BlockedSignals();
+  ~BlockedSignals();
+  BlockedSignals(const BlockedSignals&) = delete;
+  BlockedSignals& operator=(const BlockedSignals&) = delete;
+
+  // Waits until one of the blocked signals is pending, takes it, returns it.
+  int wait() const;
+
+ private:
+  sigset_t blocked_;
+  sigset_t previous_;
+};
+
 // Waits for `child`, forwarding SIGINT, SIGTERM and SIGHUP to it meanwhile,
 // so that Ctrl-C or a `kill` of ours reaches the program we started.
-// Returns the child's exit code.
+// Returns the child's exit code. Blocks the signals itself (a BlockedSignals);
+// hold one from before spawn() to forward a signal that comes earlier.
 int wait_forwarding_signals(Child& child);
 
 }  // namespace berth::process

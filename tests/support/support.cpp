@@ -131,10 +131,15 @@ CommandResult run(const std::vector<std::string>& argv, const RunOptions& option
   return result;
 }
 
-fs::path bin(const std::string& program) { return fs::path(BERTH_TEST_BIN_DIR) / program; }
+// Test executables are built into the same bin/ directory as the programs
+// they test, next to the build's fixtures/ directory. Finding both from our
+// own executable keeps build paths out of the compiled code.
+static fs::path bin_dir() { return fs::read_symlink("/proc/self/exe").parent_path(); }
+
+fs::path bin(const std::string& program) { return bin_dir() / program; }
 
 fs::path busybox_rootfs() {
-  const fs::path rootfs = fs::path(BERTH_TEST_FIXTURE_DIR) / "busybox-rootfs";
+  const fs::path rootfs = bin_dir().parent_path() / "fixtures" / "busybox-rootfs";
   if (!fs::exists(rootfs / "bin" / "busybox")) {
     throw std::runtime_error("the busybox rootfs fixture is missing at " + rootfs.string() +
                              "; run the tests through ctest, which builds it first");

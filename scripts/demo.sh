@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# `make demo`: show each chapter at work, with the commands a reader would type.
+#
+#   scripts/demo.sh BUILD_DIR
+#
+# Everything the demo creates lives in a temporary directory that is removed
+# at the end; containers run in their own mount namespaces, so no mount
+# outlives them.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+build=$(cd "${1:-build}" && pwd)
+bin=$build/bin
+work=$(mktemp -d /tmp/berth-demo-XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+bold=$(tput bold 2>/dev/null || true)
+dim=$(tput dim 2>/dev/null || true)
+reset=$(tput sgr0 2>/dev/null || true)
+
+chapter() { printf '\n%s== %s ==%s\n' "$bold" "$1" "$reset"; }
+say() { printf '%s%s%s\n' "$dim" "$*" "$reset"; }
+# Show a command as the reader would type it, run it, and show its exit code.
+show() {
+    local shown=() word
+    for word in "$@"; do
+        if [[ $word =~ [^A-Za-z0-9_./=:-] ]]; then shown+=("'$word'"); else shown+=("$word"); fi
+    done
+    printf '%s$ %s%s\n' "$bold" "${shown[*]}" "$reset"
+    local status=0
+    "$@" || status=$?
+    printf '%s(exit code %d)%s\n' "$dim" "$status" "$reset"
+}
+
+cd "$bin"
+export PATH=$bin:$PATH
+
+chapter "Chapter 01 — a process, its exit code, and an init that reaps"
+say "A program runs, and its exit code comes back as a shell would report it:"
+show berth-ch01 run -- sh -c 'echo "hello from process $$"; exit 42'
+say "A program killed by a signal reports 128 + the signal's number (SIGKILL is 9):"
+show berth-ch01 run -- sh -c 'kill -9 $$'
+say "With --init, an orphan (a process whose parent exited) is adopted by the init,"
+say "which reaps it when it ends, so it does not linger as a zombie. This script makes one:"
+cat > "$work/orphan.sh" <<'SCRIPT'
+sh -c 'sleep 5 & echo $! > "$0"' "$0.pid"  # the middle shell exits at once
+orphan=$(cat "$0.pid"); sleep 0.2
+echo "orphan $orphan now has parent $(awk '/^PPid/ { print $2 }' /proc/$orphan/status); the init is $PPID"
+kill $orphan; sleep 0.2
+if [ -e /proc/$orphan ]; then echo "orphan $orphan is a zombie"; else echo "orphan $orphan was reaped"; fi
+SCRIPT
+sed 's/^/    /' "$work/orphan.sh"
+show berth-ch01 run --init -- sh "$work/orphan.sh"
+
+chapter "Chapter 02 — a root filesystem of its own"
+"$here/make-busybox-rootfs.sh" "$work/rootfs"
+say "A busybox tree in $work/rootfs becomes the container's /, with its own hostname:"
+show berth-ch02 run --rootfs "$work/rootfs" --hostname demo -- sh -c 'hostname; ls /; mount | cut -d" " -f1-5'
+say "The host's hostname is unchanged: $(hostname)"
+say "chroot is not a jail: a root process can climb out of it."
+echo "this file lives outside the container" > "$work/outside-marker"
+cp "$bin/berth-chroot-escape" "$work/rootfs/bin/"
+show berth-ch02 run --rootfs "$work/rootfs" --chroot -- /bin/berth-chroot-escape "$work/outside-marker"
+say "pivot_root in a new mount namespace leaves no old root to climb back to:"
+show berth-ch02 run --rootfs "$work/rootfs" --pivot -- /bin/berth-chroot-escape "$work/outside-marker"
+
+chapter "What next"
+cat <<TEXT
+Read the book, starting with its introduction:
+    make book
+    python3 -m http.server -d book/.vitepress/dist 8080 --bind 127.0.0.1
+and open http://127.0.0.1:8080. Then follow chapters/01-process/README.md and
+chapters/02-rootfs/README.md, and run the tests: make test
+TEXT
