@@ -20,6 +20,9 @@ build_packages=(
     libseccomp-dev libcap-dev libnl-route-3-dev libboost-dev
 )
 
+# Hygiene: formatting, static analysis, and libFuzzer (clang's runtime).
+hygiene_packages=(clang clang-format clang-tidy libclang-rt-14-dev)
+
 # Tests and demo: the base image, reference tools and peers, and the kernel
 # that gives us a real cgroup v2 hierarchy on cgroup v1 hosts.
 test_packages=(
@@ -32,7 +35,8 @@ test_packages=(
 book_packages=(chromium)
 
 missing=()
-for pkg in "${build_packages[@]}" "${test_packages[@]}" "${book_packages[@]}"; do
+for pkg in "${build_packages[@]}" "${hygiene_packages[@]}" "${test_packages[@]}" \
+           "${book_packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed"; then
         missing+=("$pkg")
     fi

@@ -2,9 +2,7 @@
 // with its exit code, the way `docker run` does.
 //
 //     berth-ch01 run [--init] [--env K=V]... [--cwd DIR] -- CMD ARGS...
-#include <errno.h>
-#include <fmt/core.h>
-
+#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -31,8 +29,9 @@ struct RunArgs {
 // Our environment with each KEY=VALUE of `overrides` added or replacing.
 std::vector<std::string> environment_with(const std::vector<std::string>& overrides) {
   std::vector<std::string> env;
-  for (char** entry = environ; *entry != nullptr; ++entry)
+  for (char** entry = environ; *entry != nullptr; ++entry) {
     env.emplace_back(*entry);
+  }
   for (const auto& entry : overrides) {
     const auto equals = entry.find('=');
     if (equals == std::string::npos || equals == 0) {
@@ -60,18 +59,8 @@ int run(const RunArgs& args) {
 }
 // #endregion run
 
-// #region exit-codes
-// When the command never ran, exit like docker: 127 when it was not found,
-// 126 when it was found but could not be run, 125 when we (the engine) failed.
-int exit_code_for(const Error& error) {
-  if (error.operation() != "exec") return 125;
-  return error.errno_value() == ENOENT ? 127 : 126;
-}
-// #endregion exit-codes
-
-}  // namespace
-
-int main(int argc, char** argv) {
+// Parses the command line and runs the command. Returns the exit code.
+int run_command_line(int argc, char** argv) {
   CLI::App app{"Chapter 01: run a command, wait for it, forward signals, reap zombies.",
                "berth-ch01"};
   app.require_subcommand(1);
@@ -90,16 +79,26 @@ int main(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     // Usage errors are the engine's errors to docker, too.
-    return app.exit(error) == 0 ? 0 : 125;
+    return app.exit(error) == 0 ? 0 : process::kExitEngineError;
   }
+  return run(args);
+}
 
+// The last word: "berth-ch01: <what failed>: <why>". Plain stdio, which
+// cannot throw, since nothing is left to catch an exception here.
+int report(const char* message, int exit_code) noexcept {
+  static_cast<void>(std::fprintf(stderr, "berth-ch01: %s\n", message));
+  return exit_code;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
   try {
-    return run(args);
+    return run_command_line(argc, argv);
   } catch (const Error& error) {
-    fmt::print(stderr, "berth-ch01: {}\n", error.what());
-    return exit_code_for(error);
+    return report(error.what(), process::exit_code_for_failure(error));
   } catch (const std::exception& error) {
-    fmt::print(stderr, "berth-ch01: {}\n", error.what());
-    return 125;
+    return report(error.what(), process::kExitEngineError);
   }
 }

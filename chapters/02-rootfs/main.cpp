@@ -12,7 +12,6 @@
 #include <sched.h>
 #include <unistd.h>
 
-#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -28,10 +27,6 @@
 namespace {
 
 using namespace berth;
-
-constexpr int kEngineError = 125;
-constexpr int kCannotInvoke = 126;
-constexpr int kNotFound = 127;
 
 struct RunRequest {
   std::string rootfs;
@@ -78,15 +73,6 @@ int run(const RunRequest& request) {
   return process::wait_forwarding_signals(child);
 }
 
-// Docker's convention: a command that was not found is 127, one that could
-// not be executed 126, anything else that went wrong before it ran 125.
-int exit_code_for(const Error& error) {
-  if (error.operation() != "exec") {
-    return kEngineError;
-  }
-  return error.errno_value() == ENOENT ? kNotFound : kCannotInvoke;
-}
-
 // Parses the command line and runs the container. Returns the exit code.
 int run_command_line(int argc, char** argv) {
   CLI::App app{"berth-ch02: run a command inside a root filesystem of its own"};
@@ -110,7 +96,7 @@ int run_command_line(int argc, char** argv) {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     // Usage errors are engine errors to docker, too.
-    return app.exit(error) == 0 ? 0 : kEngineError;
+    return app.exit(error) == 0 ? 0 : process::kExitEngineError;
   }
   return run(request);
 }
@@ -128,8 +114,8 @@ int main(int argc, char** argv) {
   try {
     return run_command_line(argc, argv);
   } catch (const Error& error) {
-    return report(error.what(), exit_code_for(error));
+    return report(error.what(), process::exit_code_for_failure(error));
   } catch (const std::exception& error) {
-    return report(error.what(), kEngineError);
+    return report(error.what(), process::kExitEngineError);
   }
 }

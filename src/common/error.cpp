@@ -7,8 +7,7 @@
 namespace berth {
 namespace {
 
-std::string join(std::string_view operation, std::string_view target,
-                 std::string_view reason) {
+std::string join(std::string_view operation, std::string_view target, std::string_view reason) {
   std::string message{operation};
   if (!target.empty()) {
     message += ' ';
@@ -33,13 +32,12 @@ Error::Error(std::string_view operation, std::string_view target, int errno_valu
     : std::runtime_error(join(operation, target, errno_text(errno_value))),
       operation_(operation),
       target_(target),
-      errno_value_(errno_value) {}
+      errno_value_(errno_value) {
+}
 
-Error::Error(std::string_view operation, std::string_view target,
-             std::string_view reason)
-    : std::runtime_error(join(operation, target, reason)),
-      operation_(operation),
-      target_(target) {}
+Error::Error(std::string_view operation, std::string_view target, std::string_view reason)
+    : std::runtime_error(join(operation, target, reason)), operation_(operation), target_(target) {
+}
 
 long check(long result, std::string_view operation, std::string_view target) {
   if (result == -1) {

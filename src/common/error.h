@@ -25,8 +25,7 @@ class Error : public std::runtime_error {
   Error(std::string_view operation, std::string_view target, int errno_value);
 
   // A failure with a reason in words ("is empty", "not a directory").
-  Error(std::string_view operation, std::string_view target,
-        std::string_view reason);
+  Error(std::string_view operation, std::string_view target, std::string_view reason);
 
   const std::string& operation() const { return operation_; }
   const std::string& target() const { return target_; }

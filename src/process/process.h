@@ -22,6 +22,10 @@
 #include <string>
 #include <vector>
 
+namespace berth {
+class Error;
+}
+
 namespace berth::process {
 
 struct SpawnOptions {
@@ -88,6 +92,16 @@ Child spawn(const SpawnOptions& options);
 // A wait status (from waitpid) as a shell reports it: exit(N) gives N; death
 // by signal S gives 128+S.
 int exit_code_from_status(int wait_status);
+
+// Docker's exit codes for a command that never ran: the engine failed (125),
+// the program was found but could not be run (126), it was not found (127).
+inline constexpr int kExitEngineError = 125;
+inline constexpr int kExitCannotInvoke = 126;
+inline constexpr int kExitNotFound = 127;
+
+// The exit code for an error thrown by spawn(): 127 when exec found no such
+// program, 126 when exec failed otherwise, 125 for any other failure.
+int exit_code_for_failure(const Error& error);
 
 // Blocks SIGINT, SIGTERM, SIGHUP (the signals we forward) and SIGCHLD for as
 // long as it lives, then restores the previous signal mask.

@@ -14,8 +14,9 @@ namespace berth::process {
 // #region blocked-signals
 BlockedSignals::BlockedSignals() {
   ::sigemptyset(&blocked_);
-  for (const int signal : {SIGINT, SIGTERM, SIGHUP, SIGCHLD})
+  for (const int signal : {SIGINT, SIGTERM, SIGHUP, SIGCHLD}) {
     ::sigaddset(&blocked_, signal);
+  }
   // sigprocmask sets the mask of the calling thread, which is the whole
   // process only because we have one thread (see process.h).
   check(::sigprocmask(SIG_BLOCK, &blocked_, &previous_), "sigprocmask", "block signals");

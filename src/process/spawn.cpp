@@ -25,6 +25,7 @@
 
 #include "common/error.h"
 #include "common/fd.h"
+#include "process/path_search.h"
 #include "process/process.h"
 
 extern char** environ;
@@ -50,7 +51,9 @@ static_assert(sizeof(Failure) <= PIPE_BUF);
 template <std::size_t N>
 void copy_truncated(char (&to)[N], std::string_view from) {
   const std::size_t n = std::min(from.size(), N - 1);
-  std::memcpy(to, from.data(), n);
+  // An empty string_view may hold a null pointer, which memcpy must never
+  // get, even for zero bytes (UBSan caught this one).
+  if (n > 0) std::memcpy(to, from.data(), n);
   to[n] = '\0';
 }
 
@@ -67,8 +70,10 @@ struct Prepared {
 // through them.
 std::vector<char*> c_array(const std::vector<std::string>& strings) {
   std::vector<char*> array;
-  for (const auto& s : strings)
+  array.reserve(strings.size() + 1);
+  for (const auto& s : strings) {
     array.push_back(const_cast<char*>(s.c_str()));
+  }
   array.push_back(nullptr);
   return array;
 }
@@ -84,23 +89,9 @@ std::string_view search_path(const SpawnOptions& options) {
   return ours != nullptr ? ours : kDefaultPath;
 }
 
-// The places execvp would try: the program itself when it names a path,
-// otherwise each directory of PATH ("" meaning the current one).
-std::vector<std::string> exec_paths(const std::string& program, std::string_view path) {
-  if (program.find('/') != std::string::npos) return {program};
-  std::vector<std::string> paths;
-  for (std::size_t start = 0;;) {
-    const std::size_t end = std::min(path.find(':', start), path.size());
-    const std::string_view dir = path.substr(start, end - start);
-    paths.push_back(std::string{dir.empty() ? "." : dir} + "/" + program);
-    if (end == path.size()) return paths;
-    start = end + 1;
-  }
-}
-
 Prepared prepare(const SpawnOptions& options) {
   Prepared prepared;
-  prepared.paths = exec_paths(options.argv[0], search_path(options));
+  prepared.paths = exec_candidates(options.argv[0], search_path(options));
   prepared.argv = c_array(options.argv);
   if (options.env) {
     prepared.env_storage = c_array(*options.env);
@@ -225,6 +216,13 @@ Error to_error(const Failure& failure) {
 }
 
 }  // namespace
+
+// #region exit-codes
+int exit_code_for_failure(const Error& error) {
+  if (error.operation() != "exec") return kExitEngineError;
+  return error.errno_value() == ENOENT ? kExitNotFound : kExitCannotInvoke;
+}
+// #endregion exit-codes
 
 // #region spawn
 Child spawn(const SpawnOptions& options) {

@@ -5,7 +5,6 @@
 // namespace: whatever it mounts disappears with it and can never propagate to,
 // or unmount anything on, the host.
 #define CATCH_CONFIG_EXTERNAL_INTERFACES
-#include <catch2/catch.hpp>
 #include <sched.h>
 #include <sys/mount.h>
 
@@ -13,6 +12,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+
+#include <catch2/catch.hpp>
 
 namespace {
 

@@ -33,7 +33,8 @@ int remove_entry(const char* path, const struct stat*, int, struct FTW*) {
 
 std::vector<char*> c_strings(std::vector<std::string>& strings) {
   std::vector<char*> pointers;
-  for (auto& s : strings) pointers.push_back(s.data());
+  for (auto& s : strings)
+    pointers.push_back(s.data());
   pointers.push_back(nullptr);
   return pointers;
 }
@@ -63,7 +64,8 @@ CommandResult run(const std::vector<std::string>& argv, const RunOptions& option
     std::string entry = *e;
     if (!options.env.contains(entry.substr(0, entry.find('=')))) env.push_back(entry);
   }
-  for (const auto& [key, value] : options.env) env.push_back(key + "=" + value);
+  for (const auto& [key, value] : options.env)
+    env.push_back(key + "=" + value);
   auto c_args = c_strings(args);
   auto c_env = c_strings(env);
 
@@ -134,9 +136,13 @@ CommandResult run(const std::vector<std::string>& argv, const RunOptions& option
 // Test executables are built into the same bin/ directory as the programs
 // they test, next to the build's fixtures/ directory. Finding both from our
 // own executable keeps build paths out of the compiled code.
-static fs::path bin_dir() { return fs::read_symlink("/proc/self/exe").parent_path(); }
+static fs::path bin_dir() {
+  return fs::read_symlink("/proc/self/exe").parent_path();
+}
 
-fs::path bin(const std::string& program) { return bin_dir() / program; }
+fs::path bin(const std::string& program) {
+  return bin_dir() / program;
+}
 
 fs::path busybox_rootfs() {
   const fs::path rootfs = bin_dir().parent_path() / "fixtures" / "busybox-rootfs";

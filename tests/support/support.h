@@ -46,8 +46,8 @@ struct CommandResult {
 
 struct RunOptions {
   std::map<std::string, std::string> env;  // added to (or replacing in) ours
-  std::string input;                        // written to the command's stdin
-  std::chrono::seconds timeout{60};         // killed (SIGKILL) after this
+  std::string input;                       // written to the command's stdin
+  std::chrono::seconds timeout{60};        // killed (SIGKILL) after this
 };
 
 // Runs argv[0] (searched in PATH) with the rest as arguments and waits.
