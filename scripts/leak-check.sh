@@ -1,18 +1,21 @@
 #!/usr/bin/env bash
 # The suite's final leak check (DESIGN.md, test safety rule 5).
 #
-#   scripts/leak-check.sh baseline STATE_FILE   record what exists before the tests
-#   scripts/leak-check.sh check STATE_FILE      fail if the tests left anything new
+#   scripts/leak-check.sh baseline STATE_FILE BUILD_DIR   record what exists before the tests
+#   scripts/leak-check.sh check STATE_FILE BUILD_DIR      fail if the tests left anything new
 #
 # "Berth's" means: a mount, cgroup, network device or network namespace whose
-# name contains "berth"; a process running a berth program or living under a
-# test's temporary directory; a leftover /tmp/berth-test-* directory. Comparing
+# name contains "berth"; a process running a program of this build (a
+# container's init is one: it is berth's own code, never exec'ed away) or
+# living under a test's temporary directory; a leftover /tmp/berth-test-*
+# directory. Programs of other builds on the same machine are not ours. Comparing
 # against a baseline means the check never blames something that was already
 # there, and it only ever reads: it never unmounts or kills anything.
 set -euo pipefail
 
 mode=${1:?usage: leak-check.sh baseline|check STATE_FILE}
-state=${2:?usage: leak-check.sh baseline|check STATE_FILE}
+state=${2:?usage: leak-check.sh baseline|check STATE_FILE BUILD_DIR}
+build=$(cd "${3:?usage: leak-check.sh baseline|check STATE_FILE BUILD_DIR}" && pwd -P)
 
 snapshot() {
     # Mounts, as this (the host's) mount namespace sees them.
@@ -23,14 +26,15 @@ snapshot() {
     # Network devices in the host's namespace, and named network namespaces.
     ip -o link show 2>/dev/null | awk -F': ' '$2 ~ /berth/ { print "netdev " $2 }'
     ip netns list 2>/dev/null | awk '/berth/ { print "netns " $1 }'
-    # Processes: a berth program, or anything whose executable, working
-    # directory or root is inside a test's temporary directory.
+    # Processes: a program of this build, or anything whose executable,
+    # working directory or root is inside a test's temporary directory.
     for proc in /proc/[0-9]*; do
         pid=${proc#/proc/}
         [[ $pid == "$$" || $pid == "$BASHPID" ]] && continue
         comm=$(cat "$proc/comm" 2>/dev/null) || continue
+        exe=$(readlink "$proc/exe" 2>/dev/null) || true
         where=$(readlink "$proc/exe" "$proc/cwd" "$proc/root" 2>/dev/null | tr '\n' ' ') || true
-        if [[ $comm == berth* || $where == *berth-test-* ]]; then
+        if [[ $exe == "$build"/* || $where == *berth-test-* ]]; then
             echo "process $pid $comm $where"
         fi
     done
