@@ -14,7 +14,7 @@ book_copy root
 
 # The first include in the book: page, line, file and region.
 found=$(cd "$root/book" && grep -nE '^\s*<<<\s*@/\.\./(src|chapters)/[^#[:space:]]+#[A-Za-z0-9_-]+' \
-    --include='*.md' -r . | sort | head -1 || true)
+    --include='*.md' -r . | sort -t: -k1,1 -k2,2n | head -1 || true)
 if [[ -z $found ]]; then
     add_fixture_page "$root" guard-fixture
     found=$(cd "$root/book" && grep -nE '^<<<' guard-fixture.md | sed 's|^|./guard-fixture.md:|')
