@@ -23,6 +23,7 @@ const favicon = 'data:image/svg+xml,' + encodeURIComponent(
 const chapters = [
   { text: '01 · Processes', link: '/01-process' },
   { text: '02 · A root filesystem', link: '/02-rootfs' },
+  { text: '03 · Namespaces', link: '/03-namespaces' },
 ]
 
 // VitePress checks the links in pages, not those in the menus: check these.

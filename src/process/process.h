@@ -44,6 +44,21 @@ struct SpawnOptions {
   // pivot_root and mounts (chapter 02). It may throw berth::Error; the error
   // is carried to the parent and thrown from spawn() there.
   std::function<void()> before_exec;
+  // Runs in the parent with the child's pid right after clone, before
+  // spawn() waits for the child's exec: the place to do what only the
+  // parent can, such as writing a user namespace's uid_map (chapter 03).
+  // The child runs meanwhile; a child that must wait for this work waits
+  // for it in before_exec. If it throws, the child is killed and reaped and
+  // the error is thrown from spawn().
+  std::function<void(pid_t)> after_clone;
+  // When set, the child does not exec: after before_exec (and cwd) it
+  // closes the error pipe, so spawn() returns, and ends with _exit() of the
+  // function's result. argv may then be empty. This is how a container's
+  // first process becomes its init (chapter 03). An exception it throws is
+  // printed to stderr as "PROGRAM: <what failed>: <why>" and ends the child
+  // with exit_code_for_failure(). The child keeps our signal mask, so that
+  // signals we block stay pending until the function waits for them.
+  std::function<int()> instead_of_exec;
 };
 
 // A started child process. Not copyable; waits for nothing on destruction
@@ -81,12 +96,14 @@ class Child {
 };
 
 // Starts a program. Returns once the program is running, that is after a
-// successful exec. Throws berth::Error when it cannot be started, naming the
-// program: "exec nosuchcmd: no such file or directory" (errno ENOENT),
-// or the error thrown by before_exec ("chdir DIR: ..." for a bad cwd).
+// successful exec (with instead_of_exec: once before_exec succeeded).
+// Throws berth::Error when it cannot be started, naming the program:
+// "exec nosuchcmd: no such file or directory" (errno ENOENT), or the error
+// thrown by before_exec or after_clone ("chdir DIR: ..." for a bad cwd).
 // Errors of exec itself have operation() "exec": a caller can tell "not found"
 // (ENOENT) and "cannot invoke" (any other errno) from failures before exec.
-// The program starts with no signal blocked, whatever our own mask is.
+// The program starts with no signal blocked, whatever our own mask is
+// (an instead_of_exec function starts with ours).
 Child spawn(const SpawnOptions& options);
 
 // A wait status (from waitpid) as a shell reports it: exit(N) gives N; death

@@ -18,6 +18,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
@@ -159,19 +160,48 @@ void run_before_exec(const std::function<void()>& before_exec, int error_fd) {
   report(error_fd, "exec", program, denied ? EACCES : not_found);
 }
 
+// A child that does not exec lives out its life in `function`. Nothing may
+// escape it, and once the error pipe is closed there is no one to tell of a
+// failure but stderr, in the words of the program that started it.
+[[noreturn]] void run_instead_of_exec(const std::function<int()>& function) {
+  int code = kExitEngineError;
+  try {
+    code = function();
+  } catch (const Error& error) {
+    static_cast<void>(
+        std::fprintf(stderr, "%s: %s\n", program_invocation_short_name, error.what()));
+    code = exit_code_for_failure(error);
+  } catch (const std::exception& error) {
+    static_cast<void>(
+        std::fprintf(stderr, "%s: %s\n", program_invocation_short_name, error.what()));
+  } catch (...) {
+    static_cast<void>(
+        std::fprintf(stderr, "%s: unknown exception\n", program_invocation_short_name));
+  }
+  ::_exit(code);
+}
+
 // #region child
 [[noreturn]] void start_program(const SpawnOptions& options, const Prepared& prepared,
                                 int error_fd) {
   // exec keeps the signal mask. The parent may have blocked signals to
   // forward them (BlockedSignals); the program must get them instead.
-  sigset_t none;
-  ::sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  // (A child that becomes an init keeps them blocked: it waits for them.)
+  if (!options.instead_of_exec) {
+    sigset_t none;
+    ::sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  }
 
   if (options.before_exec) run_before_exec(options.before_exec, error_fd);
   // After before_exec, which may have changed our root: cwd is inside it.
   if (options.cwd && ::chdir(options.cwd->c_str()) == -1) {
     report(error_fd, "chdir", *options.cwd, errno);
+  }
+  if (options.instead_of_exec) {
+    // What an exec would do: the closed pipe tells the parent we run.
+    ::close(error_fd);
+    run_instead_of_exec(options.instead_of_exec);
   }
   exec_program(prepared, options.argv[0], error_fd);
 }
@@ -226,8 +256,9 @@ int exit_code_for_failure(const Error& error) {
 
 // #region spawn
 Child spawn(const SpawnOptions& options) {
-  if (options.argv.empty()) throw Error("spawn", "", "no program given");
-  const Prepared prepared = prepare(options);
+  const bool exec = !options.instead_of_exec;
+  if (exec && options.argv.empty()) throw Error("spawn", "", "no program given");
+  const Prepared prepared = exec ? prepare(options) : Prepared{};
   Pipe errors = make_pipe();
 
   const pid_t pid = clone_child(options.clone_flags);
@@ -238,6 +269,7 @@ Child spawn(const SpawnOptions& options) {
   // end-of-file: a pipe reads as ended only when every write end is closed.
   Child child{pid};
   errors.write_end.reset();
+  if (options.after_clone) options.after_clone(pid);
   if (const auto failure = read_failure(errors.read_end)) throw to_error(*failure);
   return child;
 }
