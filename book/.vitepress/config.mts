@@ -24,6 +24,7 @@ const chapters = [
   { text: '01 · Processes', link: '/01-process' },
   { text: '02 · A root filesystem', link: '/02-rootfs' },
   { text: '03 · Namespaces', link: '/03-namespaces' },
+  { text: '04 · cgroups', link: '/04-cgroups' },
 ]
 
 // VitePress checks the links in pages, not those in the menus: check these.

@@ -1,0 +1,252 @@
+// The cgroup v1 driver: one hierarchy per controller (or group of them).
+//
+// A v1 container's cgroup is one directory in each hierarchy it uses, all
+// with the same relative path: memory/berth/c1, cpu/berth/c1, pids/berth/c1...
+// The process joins each of them; limits, stats and removal visit each. The
+// hierarchies come from /proc/self/mountinfo (hierarchies.h): a hierarchy
+// carrying several controllers (cpu,cpuacct) is one directory for them all.
+#include <signal.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+#include <thread>
+
+#include "cgroup/drivers.h"
+#include "cgroup/files.h"
+#include "cgroup/hierarchies.h"
+#include "common/error.h"
+#include "common/log.h"
+
+namespace berth::cgroup {
+namespace {
+
+using namespace std::chrono_literals;
+
+constexpr auto kFreezeTimeout = 10s;
+
+// The controllers a container joins; the freezer is optional (freeze()
+// fails without it; removal only loses a convenience).
+const std::vector<std::string> kControllers = {"memory", "cpu", "cpuacct", "pids", "freezer"};
+constexpr std::string_view kOptional = "freezer";
+
+// controller -> its directory for `path`.
+using Directories = std::map<std::string, fs::path>;
+
+Directories find_directories(const std::string& path) {
+  const auto hierarchies = v1_hierarchies();
+  Directories dirs;
+  for (const auto& controller : kControllers) {
+    for (const auto& hierarchy : hierarchies) {
+      if (std::find(hierarchy.controllers.begin(), hierarchy.controllers.end(), controller) !=
+          hierarchy.controllers.end()) {
+        dirs.emplace(controller, hierarchy.mount_point / path);
+        break;
+      }
+    }
+    if (!dirs.contains(controller) && controller != kOptional) {
+      throw Error("find the cgroup v1 hierarchy of", controller,
+                  "not mounted (no such cgroup mount in /proc/self/mountinfo)");
+    }
+  }
+  return dirs;
+}
+
+// The distinct directories, in order: cpu and cpuacct may share one.
+std::vector<fs::path> distinct(const Directories& dirs) {
+  std::vector<fs::path> list;
+  for (const auto& [controller, dir] : dirs) {
+    if (std::find(list.begin(), list.end(), dir) == list.end()) {
+      list.push_back(dir);
+    }
+  }
+  return list;
+}
+
+void apply_limits(const Directories& dir, const Limits& limits) {
+  // #lab 04 v1-limits: Write the limits into the cgroup v1 files of memory, cpu and pids.
+  // #hint dir.at("memory") is the cgroup's directory in the memory hierarchy; so for cpu, pids.
+  // #hint memory.limit_in_bytes takes bytes.
+  // #hint memory.memsw.limit_in_bytes (memory plus swap, -1: unlimited) exists only where
+  // #hint the kernel accounts swap, and must not be below the memory limit: write it second.
+  // #hint Without memory_swap the container gets no swap: memory plus swap = the memory limit.
+  // #hint cpu.cfs_period_us and cpu.cfs_quota_us are microseconds: half the period is half a CPU.
+  // #hint cpu.shares and pids.max take the numbers as they are.
+  // #region v1-limits
+  if (limits.memory) {
+    write_file(dir.at("memory") / "memory.limit_in_bytes", std::to_string(*limits.memory));
+    const fs::path memsw = dir.at("memory") / "memory.memsw.limit_in_bytes";
+    if (fs::exists(memsw)) {
+      write_file(
+          memsw,
+          std::to_string(limits.memory_swap.value_or(static_cast<std::int64_t>(*limits.memory))));
+    } else if (limits.memory_swap) {
+      log::warn("{} is missing: the kernel does not account swap; no swap limit", memsw.string());
+    }
+  }
+  if (limits.cpus) {
+    constexpr std::int64_t period_us = 100000;
+    const auto quota_us = static_cast<std::int64_t>(*limits.cpus * static_cast<double>(period_us));
+    write_file(dir.at("cpu") / "cpu.cfs_period_us", std::to_string(period_us));
+    write_file(dir.at("cpu") / "cpu.cfs_quota_us", std::to_string(quota_us));
+  }
+  if (limits.cpu_shares) {
+    write_file(dir.at("cpu") / "cpu.shares", std::to_string(*limits.cpu_shares));
+  }
+  if (limits.pids) {
+    write_file(dir.at("pids") / "pids.max", std::to_string(*limits.pids));
+  }
+  // #endregion v1-limits
+  // #endlab 04 v1-limits
+}
+
+// How many processes of the cgroup the OOM killer has killed.
+std::uint64_t oom_kills(const fs::path& memory_dir) {
+  // #lab 04 oom-killed: Read how many times the OOM killer killed a process of this cgroup.
+  // #hint v1 keeps the count in memory.oom_control, a file of "key value" lines:
+  // #hint "oom_kill_disable 0", "under_oom 0", "oom_kill 1".
+  // #hint read_key() in files.h reads one key; a kernel before 4.13 has none: count 0 then.
+  // #region v1-oom
+  return read_key(memory_dir / "memory.oom_control", "oom_kill").value_or(0);
+  // #endregion v1-oom
+  // #endlab 04 oom-killed
+}
+
+class V1Cgroup final : public Cgroup {
+ public:
+  V1Cgroup(std::string path, Directories dirs) : Cgroup(std::move(path)), dirs_(std::move(dirs)) {}
+
+  ~V1Cgroup() override {
+    try {
+      remove();
+    } catch (const std::exception& error) {
+      log::error("remove cgroup {}: {}", path(), error.what());
+    }
+  }
+
+  Version version() const override { return Version::v1; }
+
+  std::vector<fs::path> directories() const override { return distinct(dirs_); }
+
+  void add(pid_t pid) override {
+    for (const auto& dir : directories()) {
+      write_file(dir / "cgroup.procs", std::to_string(pid));
+    }
+  }
+
+  std::vector<pid_t> pids() const override { return read_pids(dirs_.at("pids") / "cgroup.procs"); }
+
+  Stats stats() const override {
+    const fs::path& memory = dirs_.at("memory");
+    const fs::path& pids = dirs_.at("pids");
+    Stats stats;
+    stats.memory_current = read_number(memory / "memory.usage_in_bytes");
+    stats.memory_peak = read_number(memory / "memory.max_usage_in_bytes");
+    stats.cpu_usage_ns = read_number(dirs_.at("cpuacct") / "cpuacct.usage");
+    stats.pids_current = read_number(pids / "pids.current");
+    if (fs::exists(pids / "pids.peak")) {  // Linux 6.1 and later
+      stats.pids_peak = read_number(pids / "pids.peak");
+    }
+    stats.pids_limit_hits = read_key(pids / "pids.events", "max").value_or(0);
+    stats.oom_kills = oom_kills(memory);
+    return stats;
+  }
+
+  void freeze() override {
+    const fs::path state = freezer() / "freezer.state";
+    write_file(state, "FROZEN");
+    // The state reads FREEZING until every task has stopped.
+    const auto deadline = std::chrono::steady_clock::now() + kFreezeTimeout;
+    while (read_file(state) != "FROZEN\n") {
+      if (std::chrono::steady_clock::now() > deadline) {
+        throw Error("freeze", state.string(), "still " + read_file(state));
+      }
+      std::this_thread::sleep_for(10ms);
+    }
+  }
+
+  void thaw() override { write_file(freezer() / "freezer.state", "THAWED"); }
+
+  void remove() override {
+    if (removed_) {
+      return;
+    }
+    std::vector<fs::path> existing;
+    for (const auto& dir : directories()) {
+      if (fs::exists(dir)) {
+        existing.push_back(dir);
+      }
+    }
+    std::vector<fs::path> procs;
+    procs.reserve(existing.size());
+    for (const auto& dir : existing) {
+      procs.push_back(dir / "cgroup.procs");
+    }
+    if (!procs.empty()) {
+      kill_frozen();
+      kill_until_empty(procs);
+    }
+    for (const auto& dir : existing) {
+      remove_directory(dir);
+    }
+    removed_ = true;
+  }
+
+ private:
+  const fs::path& freezer() const {
+    const auto it = dirs_.find(std::string(kOptional));
+    if (it == dirs_.end()) {
+      throw Error("freeze", path(), "no cgroup v1 freezer hierarchy is mounted");
+    }
+    return it->second;
+  }
+
+  // v1 has no cgroup.kill: a process may fork between our reading
+  // cgroup.procs and our kill. Freezing first makes the list hold still
+  // (runc does the same); the SIGKILLs land when the cgroup thaws.
+  void kill_frozen() {
+    const auto it = dirs_.find(std::string(kOptional));
+    if (it == dirs_.end() || !fs::exists(it->second)) {
+      return;
+    }
+    try {
+      freeze();
+      for (const pid_t pid : read_pids(it->second / "cgroup.procs")) {
+        ::kill(pid, SIGKILL);
+      }
+    } catch (const Error& error) {
+      log::warn("kill frozen cgroup {}: {}", path(), error.what());
+    }
+    thaw();
+  }
+
+  Directories dirs_;
+  bool removed_ = false;
+};
+
+}  // namespace
+
+std::vector<fs::path> v1_directories(const std::string& path) {
+  return distinct(find_directories(path));
+}
+
+std::unique_ptr<Cgroup> create_v1(const std::string& path, const Limits& limits) {
+  Directories dirs = find_directories(path);
+  for (const auto& dir : distinct(dirs)) {
+    if (fs::exists(dir)) {
+      throw Error("create cgroup", dir.string(), "exists already");
+    }
+  }
+  // From here on the object owns the directories: a failure removes those
+  // made so far.
+  auto cgroup = std::make_unique<V1Cgroup>(path, dirs);
+  for (const auto& dir : distinct(dirs)) {
+    fs::create_directories(dir.parent_path());
+    make_directory(dir);
+  }
+  apply_limits(dirs, limits);
+  return cgroup;
+}
+
+}  // namespace berth::cgroup
