@@ -25,6 +25,7 @@ const chapters = [
   { text: '02 · A root filesystem', link: '/02-rootfs' },
   { text: '03 · Namespaces', link: '/03-namespaces' },
   { text: '04 · cgroups', link: '/04-cgroups' },
+  { text: '05 · Security', link: '/05-security' },
 ]
 
 // VitePress checks the links in pages, not those in the menus: check these.

@@ -2,7 +2,6 @@
 // with its exit code, the way `docker run` does.
 //
 //     berth-ch01 run [--init] [--env K=V]... [--cwd DIR] -- CMD ARGS...
-#include <cstdio>
 #include <string>
 #include <vector>
 
@@ -11,11 +10,11 @@
 #include "common/error.h"
 #include "process/init.h"
 #include "process/process.h"
+#include "process/program.h"
 
 extern char** environ;
 
 namespace process = berth::process;
-using berth::Error;
 
 namespace {
 
@@ -35,7 +34,7 @@ std::vector<std::string> environment_with(const std::vector<std::string>& overri
   for (const auto& entry : overrides) {
     const auto equals = entry.find('=');
     if (equals == std::string::npos || equals == 0) {
-      throw Error("--env", entry, "expected KEY=VALUE");
+      throw berth::Error("--env", entry, "expected KEY=VALUE");
     }
     const std::string key = entry.substr(0, equals + 1);
     std::erase_if(env, [&](const std::string& e) { return e.starts_with(key); });
@@ -84,21 +83,8 @@ int run_command_line(int argc, char** argv) {
   return run(args);
 }
 
-// The last word: "berth-ch01: <what failed>: <why>". Plain stdio, which
-// cannot throw, since nothing is left to catch an exception here.
-int report(const char* message, int exit_code) noexcept {
-  static_cast<void>(std::fprintf(stderr, "berth-ch01: %s\n", message));
-  return exit_code;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run_command_line(argc, argv);
-  } catch (const Error& error) {
-    return report(error.what(), process::exit_code_for_failure(error));
-  } catch (const std::exception& error) {
-    return report(error.what(), process::kExitEngineError);
-  }
+  return process::run_reporting_errors([&] { return run_command_line(argc, argv); });
 }

@@ -12,7 +12,6 @@
 #include <sched.h>
 #include <unistd.h>
 
-#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -22,6 +21,7 @@
 
 #include "common/error.h"
 #include "process/process.h"
+#include "process/program.h"
 #include "rootfs/rootfs.h"
 
 namespace {
@@ -101,21 +101,8 @@ int run_command_line(int argc, char** argv) {
   return run(request);
 }
 
-// The last word: "berth-ch02: <what failed>: <why>". Plain stdio, which
-// cannot throw, since nothing is left to catch an exception here.
-int report(const char* message, int exit_code) noexcept {
-  static_cast<void>(std::fprintf(stderr, "berth-ch02: %s\n", message));
-  return exit_code;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run_command_line(argc, argv);
-  } catch (const Error& error) {
-    return report(error.what(), process::exit_code_for_failure(error));
-  } catch (const std::exception& error) {
-    return report(error.what(), process::kExitEngineError);
-  }
+  return process::run_reporting_errors([&] { return run_command_line(argc, argv); });
 }

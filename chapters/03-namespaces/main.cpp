@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdio>
 #include <cstdlib>
 #include <optional>
 #include <string>
@@ -25,6 +24,7 @@
 #include "common/error.h"
 #include "ns/container.h"
 #include "process/process.h"
+#include "process/program.h"
 #include "rootfs/rootfs.h"
 
 namespace {
@@ -131,21 +131,8 @@ int run_command_line(int argc, char** argv) {
   return ns::run(make_spec(run));
 }
 
-// The last word: "berth-ch03: <what failed>: <why>". Plain stdio, which
-// cannot throw, since nothing is left to catch an exception here.
-int report(const char* message, int exit_code) noexcept {
-  static_cast<void>(std::fprintf(stderr, "berth-ch03: %s\n", message));
-  return exit_code;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run_command_line(argc, argv);
-  } catch (const Error& error) {
-    return report(error.what(), process::exit_code_for_failure(error));
-  } catch (const std::exception& error) {
-    return report(error.what(), process::kExitEngineError);
-  }
+  return process::run_reporting_errors([&] { return run_command_line(argc, argv); });
 }

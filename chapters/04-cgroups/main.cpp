@@ -34,6 +34,7 @@
 #include "common/error.h"
 #include "ns/container.h"
 #include "process/process.h"
+#include "process/program.h"
 #include "rootfs/rootfs.h"
 
 namespace {
@@ -201,19 +202,8 @@ int run_command_line(int argc, char** argv) {
   return run(run_request);
 }
 
-int report(const char* message, int exit_code) noexcept {
-  static_cast<void>(std::fprintf(stderr, "berth-ch04: %s\n", message));
-  return exit_code;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
-  try {
-    return run_command_line(argc, argv);
-  } catch (const Error& error) {
-    return report(error.what(), process::exit_code_for_failure(error));
-  } catch (const std::exception& error) {
-    return report(error.what(), process::kExitEngineError);
-  }
+  return process::run_reporting_errors([&] { return run_command_line(argc, argv); });
 }
