@@ -24,7 +24,7 @@ say() { printf '%s%s%s\n' "$dim" "$*" "$reset"; }
 show() {
     local shown=() word
     for word in "$@"; do
-        if [[ $word =~ [^A-Za-z0-9_./=:-] ]]; then shown+=("'$word'"); else shown+=("$word"); fi
+        if [[ $word =~ [^A-Za-z0-9_./=:,-] ]]; then shown+=("'$word'"); else shown+=("$word"); fi
     done
     printf '%s$ %s%s\n' "$bold" "${shown[*]}" "$reset"
     local status=0
@@ -64,11 +64,31 @@ show berth-ch02 run --rootfs "$work/rootfs" --chroot -- /bin/berth-chroot-escape
 say "pivot_root in a new mount namespace leaves no old root to climb back to:"
 show berth-ch02 run --rootfs "$work/rootfs" --pivot -- /bin/berth-chroot-escape "$work/outside-marker"
 
+chapter "Chapter 03 — namespaces"
+say "The same tree, now in namespaces of its own: its own hostname, its own PIDs (the"
+say "init is PID 1), and a network with nothing but loopback:"
+show berth-ch03 run --rootfs "$work/rootfs" --hostname demo -- sh -c 'hostname; ps -o pid,comm; ip -o link'
+say "With a user namespace, root inside is an unprivileged user outside:"
+chmod 755 "$work"
+show berth-ch03 run --rootfs "$work/rootfs" --ns uts,pid,mnt,ipc,net,cgroup,user -- sh -c 'id; cat /proc/self/uid_map'
+
+chapter "Chapter 04 — cgroups"
+say "A shell that doubles a string until memory runs out, under a 32 MiB limit:"
+show berth-ch04 run --rootfs "$work/rootfs" --memory 32m --stats -- sh -c 'x=a; while :; do x=$x$x; done'
+say "The kernel's OOM killer ended it inside its cgroup; the host did not notice."
+
+chapter "Chapter 05 — security"
+say "Root in a default container cannot mount, and cannot change the host's hostname:"
+show berth-ch05 run --rootfs "$work/rootfs" -- sh -c 'mount -t tmpfs none /tmp; echo evil > /proc/sys/kernel/hostname; grep -E "^(CapEff|NoNewPrivs|Seccomp):" /proc/self/status'
+say "The same with --privileged (mounting a tmpfs in its own namespace is harmless):"
+show berth-ch05 run --rootfs "$work/rootfs" --privileged -- sh -c 'mount -t tmpfs none /tmp && echo "mounted a tmpfs on /tmp"'
+
 chapter "What next"
 cat <<TEXT
 Read the book, starting with its introduction:
     make book
     python3 -m http.server -d book/.vitepress/dist 8080 --bind 127.0.0.1
-and open http://127.0.0.1:8080. Then follow chapters/01-process/README.md and
-chapters/02-rootfs/README.md, and run the tests: make test
+and open http://127.0.0.1:8080. Each chapter's program has a README that says
+what to type and what you see: chapters/01-process/README.md to
+chapters/05-security/README.md. Run the tests with: make test
 TEXT

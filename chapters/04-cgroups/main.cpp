@@ -21,9 +21,7 @@
 #include <fmt/core.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <cstdio>
-#include <cstdlib>
 #include <optional>
 #include <string>
 #include <vector>
@@ -32,21 +30,17 @@
 
 #include "cgroup/cgroup.h"
 #include "common/error.h"
+#include "container_command.h"
 #include "ns/container.h"
 #include "process/process.h"
 #include "process/program.h"
-#include "rootfs/rootfs.h"
 
 namespace {
 
 using namespace berth;
 
 struct RunRequest {
-  std::string rootfs;
-  std::string namespaces = "uts,pid,mnt,ipc,net,cgroup";
-  std::string hostname = "berth";
-  bool hostname_given = false;
-  bool chroot = false;
+  chapters::ContainerCommand container;  // chapter 03's flags
   std::optional<std::string> memory;
   std::optional<std::string> memory_swap;
   std::optional<double> cpus;
@@ -54,41 +48,9 @@ struct RunRequest {
   std::optional<std::int64_t> pids;
   std::string cgroup_parent = "berth";
   bool stats = false;
-  std::vector<std::string> command;
 };
 
 constexpr int kExitOomKilled = 128 + 9;  // what docker reports: killed by SIGKILL
-
-std::vector<std::string> container_environment() {
-  std::vector<std::string> env = {
-      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-      "HOME=/root",
-  };
-  if (const char* term = std::getenv("TERM")) {
-    env.push_back(std::string("TERM=") + term);
-  }
-  return env;
-}
-
-// Chapter 03's container, as berth-ch03 makes it.
-ns::ContainerSpec make_spec(const RunRequest& request) {
-  ns::ContainerSpec spec;
-  spec.argv = request.command;
-  spec.env = container_environment();
-  spec.namespaces = ns::parse_namespaces(request.namespaces);
-  if (std::ranges::count(spec.namespaces, ns::Namespace::user) > 0) {
-    spec.uid_map = ns::default_id_map(true);
-    spec.gid_map = ns::default_id_map(false);
-  }
-  if (std::ranges::count(spec.namespaces, ns::Namespace::uts) > 0 || request.hostname_given) {
-    spec.hostname = request.hostname;
-  }
-  spec.rootfs = rootfs::Options{
-      .rootfs = rootfs::validate(request.rootfs),
-      .how = request.chroot ? rootfs::RootSwitch::chroot : rootfs::RootSwitch::pivot_root,
-  };
-  return spec;
-}
 
 // The flags' limits, checked as docker checks them.
 cgroup::Limits make_limits(const RunRequest& request) {
@@ -135,7 +97,7 @@ void print_stats(const cgroup::Stats& stats) {
 
 int run(const RunRequest& request) {
   // #region join-cgroup
-  ns::ContainerSpec spec = make_spec(request);
+  ns::ContainerSpec spec = chapters::container_spec(request.container);
   auto cgroup = cgroup::create(request.cgroup_parent + "/ch04-" + std::to_string(::getpid()),
                                make_limits(request));
   // The child waits while parent hooks run: it joins the cgroup before the
@@ -160,20 +122,7 @@ int run_command_line(int argc, char** argv) {
   app.require_subcommand(1);
   RunRequest run_request;
   CLI::App* cmd = app.add_subcommand("run", "run CMD in a new container");
-  cmd->add_option("--rootfs", run_request.rootfs, "the root filesystem (a directory)")
-      ->type_name("DIR")
-      ->required();
-  cmd->add_option("--ns", run_request.namespaces,
-                  "the namespaces to create, of uts,pid,mnt,ipc,net,cgroup,user")
-      ->type_name("LIST")
-      ->capture_default_str();
-  cmd->add_option("--hostname", run_request.hostname, "the container's hostname")
-      ->type_name("NAME")
-      ->capture_default_str();
-  auto* chroot_flag = cmd->add_flag("--chroot", run_request.chroot, "switch root with chroot");
-  cmd->add_flag("--pivot")
-      ->description("switch root with pivot_root (the default)")
-      ->excludes(chroot_flag);
+  chapters::add_container_options(*cmd, run_request.container);
   cmd->add_option("--memory", run_request.memory, "memory limit: 64m, 1g, ...")->type_name("SIZE");
   cmd->add_option("--memory-swap", run_request.memory_swap,
                   "memory plus swap (-1: unlimited swap; default: no swap)")
@@ -190,15 +139,11 @@ int run_command_line(int argc, char** argv) {
       ->type_name("NAME")
       ->capture_default_str();
   cmd->add_flag("--stats", run_request.stats, "print what the container used when it ends");
-  cmd->add_option("command", run_request.command, "the command and its arguments")
-      ->type_name("CMD")
-      ->required();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {
     return app.exit(error) == 0 ? 0 : process::kExitEngineError;
   }
-  run_request.hostname_given = cmd->count("--hostname") > 0;
   return run(run_request);
 }
 

@@ -1,7 +1,7 @@
 // berth-ch05 — run a command in a container that root cannot get out of.
 //
 //   berth-ch05 run --rootfs DIR [--ns LIST] [--hostname H] [--chroot | --pivot]
-//                  [--memory N] [--cpus N] [--pids-limit N]
+//                  [--memory N] [--cpus N] [--pids N]
 //                  [--cap-add CAP]... [--cap-drop CAP]... [--seccomp default|unconfined|FILE]
 //                  [--ulimit NAME=SOFT[:HARD]]... [--read-only] [--privileged] -- CMD...
 //
@@ -20,7 +20,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 #include <memory>
 #include <optional>
 #include <string>
@@ -33,10 +32,10 @@
 #include "common/error.h"
 #include "common/fd.h"
 #include "common/log.h"
+#include "container_command.h"
 #include "ns/container.h"
 #include "process/process.h"
 #include "process/program.h"
-#include "rootfs/rootfs.h"
 #include "security/devices.h"
 #include "security/seccomp.h"
 #include "security/security.h"
@@ -47,11 +46,7 @@ using namespace berth;
 namespace seccomp = security::seccomp;
 
 struct RunRequest {
-  // chapter 03
-  std::string rootfs;
-  std::string namespaces = "uts,pid,mnt,ipc,net,cgroup";
-  std::string hostname = "berth";
-  bool chroot = false;
+  chapters::ContainerCommand container;  // chapter 03
   // chapter 04
   std::optional<std::string> memory;
   std::optional<double> cpus;
@@ -63,7 +58,6 @@ struct RunRequest {
   std::vector<std::string> ulimits;
   bool read_only = false;
   bool privileged = false;
-  std::vector<std::string> command;
 };
 
 // What the container's process does to itself, decided before it starts
@@ -75,17 +69,6 @@ struct Confinement {
   std::vector<security::Capability> capabilities;
   std::optional<seccomp::Profile> profile;  // std::nullopt: unconfined
 };
-
-std::vector<std::string> container_environment() {
-  std::vector<std::string> env = {
-      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-      "HOME=/root",
-  };
-  if (const char* term = std::getenv("TERM")) {
-    env.push_back(std::string("TERM=") + term);
-  }
-  return env;
-}
 
 Confinement make_confinement(const RunRequest& request) {
   Confinement c;
@@ -196,15 +179,7 @@ cgroup::Limits make_limits(const RunRequest& request) {
 int run(const RunRequest& request) {
   const Confinement confinement = make_confinement(request);
 
-  ns::ContainerSpec spec;
-  spec.argv = request.command;
-  spec.env = container_environment();
-  spec.namespaces = ns::parse_namespaces(request.namespaces);
-  if (std::ranges::count(spec.namespaces, ns::Namespace::uts) > 0) spec.hostname = request.hostname;
-  spec.rootfs = rootfs::Options{
-      .rootfs = rootfs::validate(request.rootfs),
-      .how = request.chroot ? rootfs::RootSwitch::chroot : rootfs::RootSwitch::pivot_root,
-  };
+  ns::ContainerSpec spec = chapters::container_spec(request.container);
 
   const std::string name = "berth-ch05-" + std::to_string(::getpid());
   const std::unique_ptr<cgroup::Cgroup> group = cgroup::create(name, make_limits(request));
@@ -227,22 +202,10 @@ int run_command_line(int argc, char** argv) {
   RunRequest run_request;
   RunRequest& r = run_request;
   CLI::App* cmd = app.add_subcommand("run", "run CMD in a new, confined container");
-  cmd->add_option("--rootfs", r.rootfs, "the root filesystem (a directory)")
-      ->type_name("DIR")
-      ->required();
-  cmd->add_option("--ns", r.namespaces, "namespaces to create, of uts,pid,mnt,ipc,net,cgroup")
-      ->type_name("LIST")
-      ->capture_default_str();
-  cmd->add_option("--hostname", r.hostname, "the container's hostname")
-      ->type_name("NAME")
-      ->capture_default_str();
-  auto* chroot_flag = cmd->add_flag("--chroot", r.chroot, "switch root with chroot (escapable)");
-  cmd->add_flag("--pivot")
-      ->description("switch root with pivot_root (the default)")
-      ->excludes(chroot_flag);
+  chapters::add_container_options(*cmd, r.container);
   cmd->add_option("--memory", r.memory, "memory limit: 64m, 1g, ...")->type_name("SIZE");
   cmd->add_option("--cpus", r.cpus, "CPUs' worth of time: 0.5 is half a CPU")->type_name("N");
-  cmd->add_option("--pids-limit", r.pids, "most processes at once")->type_name("N");
+  cmd->add_option("--pids", r.pids, "most processes at once")->type_name("N");
   cmd->add_option("--cap-add", r.cap_add, "add a capability (or ALL)")
       ->type_name("CAP")
       ->allow_extra_args(false);
@@ -258,9 +221,6 @@ int run_command_line(int argc, char** argv) {
   cmd->add_flag("--read-only", r.read_only, "mount the root filesystem read-only");
   cmd->add_flag("--privileged", r.privileged,
                 "all capabilities, no seccomp, no masked paths, all devices");
-  cmd->add_option("command", r.command, "the command and its arguments")
-      ->type_name("CMD")
-      ->required();
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& error) {

@@ -17,15 +17,7 @@ Sandbox::Sandbox() {
 
 CommandResult run_ch03(const fs::path& rootfs, const std::vector<std::string>& flags,
                        const std::vector<std::string>& command) {
-  std::vector<std::string> argv = {bin("berth-ch03"), "run", "--rootfs", rootfs};
-  argv.insert(argv.end(), flags.begin(), flags.end());
-  argv.emplace_back("--");
-  argv.insert(argv.end(), command.begin(), command.end());
-  CommandResult result = run(argv);
-  UNSCOPED_INFO("exit code " << result.exit_code << "\nstdout:\n"
-                             << result.out << "\nstderr:\n"
-                             << result.err);
-  return result;
+  return run_container("berth-ch03", rootfs, flags, command);
 }
 
 CommandResult sh(const fs::path& rootfs, const std::vector<std::string>& flags,

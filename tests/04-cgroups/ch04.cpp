@@ -66,16 +66,9 @@ bool process_gone(pid_t pid) {
 CommandResult run_ch04(const fs::path& rootfs, const std::string& parent,
                        const std::vector<std::string>& flags,
                        const std::vector<std::string>& command) {
-  std::vector<std::string> argv = {bin("berth-ch04"), "run", "--rootfs", rootfs,
-                                   "--cgroup-parent", parent};
-  argv.insert(argv.end(), flags.begin(), flags.end());
-  argv.emplace_back("--");
-  argv.insert(argv.end(), command.begin(), command.end());
-  CommandResult result = run(argv);
-  UNSCOPED_INFO("exit code " << result.exit_code << "\nstdout:\n"
-                             << result.out << "\nstderr:\n"
-                             << result.err);
-  return result;
+  std::vector<std::string> all_flags = {"--cgroup-parent", parent};
+  all_flags.insert(all_flags.end(), flags.begin(), flags.end());
+  return run_container("berth-ch04", rootfs, all_flags, command);
 }
 
 }  // namespace berth::test::ch04

@@ -17,14 +17,7 @@ struct Sandbox {
 
 CommandResult sh_ch05(const Sandbox& box, const std::vector<std::string>& flags,
                       const std::string& script) {
-  std::vector<std::string> argv = {bin("berth-ch05"), "run", "--rootfs", box.rootfs};
-  argv.insert(argv.end(), flags.begin(), flags.end());
-  argv.insert(argv.end(), {"--", "/bin/sh", "-c", script});
-  CommandResult result = run(argv);
-  UNSCOPED_INFO("exit code " << result.exit_code << "\nstdout:\n"
-                             << result.out << "\nstderr:\n"
-                             << result.err);
-  return result;
+  return run_container("berth-ch05", box.rootfs, flags, {"/bin/sh", "-c", script});
 }
 
 constexpr const char* kStatus = "grep -E '^(CapEff|CapBnd|NoNewPrivs|Seccomp):' /proc/self/status";

@@ -35,20 +35,12 @@ std::vector<std::string> probe_argv(const std::vector<std::string>& attempt) {
 
 CommandResult attempt(const Sandbox& box, const std::vector<std::string>& flags,
                       const std::vector<std::string>& attempt) {
-  std::vector<std::string> argv = {bin("berth-ch05"), "run", "--rootfs", box.rootfs};
-  argv.insert(argv.end(), flags.begin(), flags.end());
-  argv.emplace_back("--");
-  const auto probe = probe_argv(attempt);
-  argv.insert(argv.end(), probe.begin(), probe.end());
-  return logged(argv);
+  return run_container("berth-ch05", box.rootfs, flags, probe_argv(attempt));
 }
 
 CommandResult sh(const Sandbox& box, const std::vector<std::string>& flags,
                  const std::string& script) {
-  std::vector<std::string> argv = {bin("berth-ch05"), "run", "--rootfs", box.rootfs};
-  argv.insert(argv.end(), flags.begin(), flags.end());
-  argv.insert(argv.end(), {"--", "/bin/sh", "-c", script});
-  return logged(argv);
+  return run_container("berth-ch05", box.rootfs, flags, {"/bin/sh", "-c", script});
 }
 
 CommandResult attempt_in_runc(const Sandbox& box, const std::vector<std::string>& attempt) {

@@ -15,6 +15,8 @@
 #include <sstream>
 #include <stdexcept>
 
+#include <catch2/catch.hpp>
+
 extern char** environ;
 
 namespace berth::test {
@@ -151,6 +153,20 @@ fs::path busybox_rootfs() {
                              "; run the tests through ctest, which builds it first");
   }
   return rootfs;
+}
+
+CommandResult run_container(const std::string& program, const fs::path& rootfs,
+                            const std::vector<std::string>& flags,
+                            const std::vector<std::string>& command) {
+  std::vector<std::string> argv = {bin(program), "run", "--rootfs", rootfs};
+  argv.insert(argv.end(), flags.begin(), flags.end());
+  argv.emplace_back("--");
+  argv.insert(argv.end(), command.begin(), command.end());
+  CommandResult result = run(argv);
+  UNSCOPED_INFO("exit code " << result.exit_code << "\nstdout:\n"
+                             << result.out << "\nstderr:\n"
+                             << result.err);
+  return result;
 }
 
 fs::path copy_busybox_rootfs(const fs::path& destination) {

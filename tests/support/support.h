@@ -54,6 +54,13 @@ struct RunOptions {
 // A command that outlives the timeout is killed and reported as 128+9.
 CommandResult run(const std::vector<std::string>& argv, const RunOptions& options = {});
 
+// Runs a chapter program's container, `PROGRAM run --rootfs ROOTFS FLAGS...
+// -- COMMAND...` (PROGRAM being e.g. "berth-ch03"), and records its exit code
+// and output with the test, so that a failing check shows them.
+CommandResult run_container(const std::string& program, const fs::path& rootfs,
+                            const std::vector<std::string>& flags,
+                            const std::vector<std::string>& command);
+
 // The path of a program built by this tree, e.g. bin("berth-ch01").
 fs::path bin(const std::string& program);
 
