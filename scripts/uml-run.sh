@@ -43,7 +43,7 @@ if [[ $1 == */* ]]; then
     set -- "$(realpath "$1")" "${@:2}"
 fi
 
-dir=$(mktemp -d "${TMPDIR:-/tmp}/berth-test-uml.XXXXXX")
+dir=$(mktemp -d "${TMPDIR:-/tmp}/berth-test-${BERTH_TEST_TAG:-untagged}-uml.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 
 # The init script: PID 1 of the UML kernel. printf %q quotes COMMAND for bash.

@@ -13,7 +13,7 @@ namespace berth::test::ch04 {
 
 TestParent::TestParent() {
   static std::atomic<int> counter{0};
-  name_ = "berth-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+  name_ = test_name_prefix() + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
 }
 
 TestParent::~TestParent() {

@@ -13,9 +13,9 @@
 
 namespace berth::test::ch04 {
 
-// A cgroup parent of its own for one test: "berth-test-PID-N". Tests create
-// their cgroups under it; the destructor removes it (it must be empty by
-// then: the cgroups inside are destroyed first, being declared after it).
+// A cgroup parent of its own for one test: "berth-test-TAG-PID-N" (see test_name_prefix). Tests
+// create their cgroups under it; the destructor removes it (it must be empty by then: the cgroups
+// inside are destroyed first, being declared after it).
 class TestParent {
  public:
   TestParent();

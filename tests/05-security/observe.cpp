@@ -49,7 +49,8 @@ std::string probe() {
 
 TestCgroup::TestCgroup(const fs::path& root) {
   static std::atomic<int> counter{0};
-  path_ = root / ("berth-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  path_ = root /
+          (test_name_prefix() + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
   REQUIRE(::mkdir(path_.c_str(), 0755) == 0);
 }
 

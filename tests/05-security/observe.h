@@ -28,7 +28,7 @@ Observed observe_sh(const std::function<void()>& setup, const std::string& scrip
 // The path of the static probe program (tests/security/probe.cpp).
 std::string probe();
 
-// A cgroup directory `root`/berth-test-PID-N, removed (rmdir) when destroyed.
+// A cgroup directory `root`/berth-test-TAG-PID-N, removed (rmdir) when destroyed.
 class TestCgroup {
  public:
   explicit TestCgroup(const fs::path& root);

@@ -56,7 +56,7 @@ CommandResult attempt_in_runc(const Sandbox& box, const std::vector<std::string>
   config["process"]["terminal"] = false;
   std::ofstream(bundle / "config.json") << config.dump(2);
   const std::string id =
-      "berth-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
+      test_name_prefix() + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++);
   CommandResult result = logged({"runc", "--root", state, "run", "--bundle", bundle, id});
   // `runc run` removes the container when its process ends; make sure.
   run({"runc", "--root", state, "delete", "--force", id});

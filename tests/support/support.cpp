@@ -43,9 +43,14 @@ std::vector<char*> c_strings(std::vector<std::string>& strings) {
 
 }  // namespace
 
+std::string test_name_prefix() {
+  const char* tag = std::getenv("BERTH_TEST_TAG");
+  return std::string("berth-test-") + (tag != nullptr ? tag : "untagged");
+}
+
 TempDir::TempDir() {
   const char* base = std::getenv("TMPDIR");
-  std::string pattern = std::string(base ? base : "/tmp") + "/berth-test-XXXXXX";
+  std::string pattern = std::string(base ? base : "/tmp") + "/" + test_name_prefix() + "-XXXXXX";
   if (::mkdtemp(pattern.data()) == nullptr) fail("mkdtemp " + pattern);
   path_ = pattern;
 }

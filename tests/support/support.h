@@ -22,7 +22,13 @@ namespace berth::test {
 
 namespace fs = std::filesystem;
 
-// A fresh directory /tmp/berth-test-XXXXXX, removed with all its contents
+// "berth-test-TAG": how the name of everything a test creates on the host
+// (temporary directories, cgroups) begins. TAG is the build's own
+// (BERTH_TEST_TAG, set by ctest), so the suite's leak check finds what this
+// build left behind, and never what another build is still using.
+std::string test_name_prefix();
+
+// A fresh directory /tmp/berth-test-TAG-XXXXXX, removed with all its contents
 // when the TempDir is destroyed. Removal never descends into a mount point.
 class TempDir {
  public:
