@@ -109,7 +109,8 @@ class Cgroup {
   virtual void thaw() = 0;
 
   // Kills every process still in the cgroup, waits until it is empty and
-  // removes its directories. Does nothing the second time. Throws
+  // removes its directories, and the parents create() made for it that
+  // nothing else uses. Does nothing the second time. Throws
   // berth::Error naming the directory if it cannot.
   virtual void remove() = 0;
 
@@ -123,8 +124,9 @@ class Cgroup {
 // Creates the cgroup `path` ("berth/NAME"; creating missing parents, without
 // ".." or empty components) with `limits`, with the driver of this host.
 // Throws berth::Error naming the file and value that failed; the cgroup is
-// removed again then (parents made for it stay, as "berth" stays after a
-// container). A cgroup that exists already is an error.
+// removed again then. Parents made for it are removed with it if nothing
+// else uses them by then (one another container still uses stays). A cgroup
+// that exists already is an error.
 std::unique_ptr<Cgroup> create(const std::string& path, const Limits& limits);
 
 // Removes the empty cgroup `path` (say, a parent that create() made) from

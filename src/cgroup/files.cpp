@@ -109,6 +109,28 @@ bool make_directory(const fs::path& dir) {
   throw Error("mkdir", dir.string(), errno);
 }
 
+std::vector<fs::path> make_parent_directories(const fs::path& dir) {
+  std::vector<fs::path> missing;
+  for (fs::path parent = dir.parent_path(); !fs::exists(parent); parent = parent.parent_path()) {
+    missing.insert(missing.begin(), parent);
+  }
+  std::vector<fs::path> made;
+  for (const auto& parent : missing) {
+    if (make_directory(parent)) made.push_back(parent);
+  }
+  return made;
+}
+
+void remove_unused_directories(const std::vector<fs::path>& dirs) {
+  // Innermost first: a parent is busy while its child is still there.
+  const std::vector<fs::path> innermost_first(dirs.rbegin(), dirs.rend());
+  for (const auto& dir : innermost_first) {
+    if (::rmdir(dir.c_str()) != 0 && errno != EBUSY && errno != ENOENT) {
+      throw Error("rmdir", dir.string(), errno);
+    }
+  }
+}
+
 void remove_directory(const fs::path& dir) {
   const auto deadline = std::chrono::steady_clock::now() + kEmptyTimeout;
   // A cgroup is busy while it has processes, including ones that were killed

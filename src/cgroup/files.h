@@ -41,6 +41,16 @@ std::vector<pid_t> read_pids(const fs::path& procs);
 // Creates `dir` with mkdir; returns false if it already existed.
 bool make_directory(const fs::path& dir);
 
+// Creates the missing directories above `dir`, like `mkdir -p` of its
+// parent. Returns those it made, outermost first.
+std::vector<fs::path> make_parent_directories(const fs::path& dir);
+
+// Removes each of `dirs` (innermost first, so give them outermost first)
+// that nothing uses any more: a cgroup that still has a child cgroup or a
+// process answers EBUSY, and is left alone. Throws berth::Error "rmdir DIR:
+// <errno text>" on any other failure.
+void remove_unused_directories(const std::vector<fs::path>& dirs);
+
 // rmdir `dir`, retrying while the kernel still reports it busy (the last
 // processes are still exiting), for up to a few seconds. A missing `dir` is
 // fine. Throws berth::Error "rmdir DIR: <errno text>".

@@ -117,6 +117,11 @@ class V1Cgroup final : public Cgroup {
  public:
   V1Cgroup(std::string path, Directories dirs) : Cgroup(std::move(path)), dirs_(std::move(dirs)) {}
 
+  // Takes over parent directories made for this cgroup, to remove with it.
+  void adopt_parents(const std::vector<fs::path>& made) {
+    made_parents_.insert(made_parents_.end(), made.begin(), made.end());
+  }
+
   ~V1Cgroup() override {
     try {
       remove();
@@ -190,6 +195,7 @@ class V1Cgroup final : public Cgroup {
     for (const auto& dir : existing) {
       remove_directory(dir);
     }
+    remove_unused_directories(made_parents_);
     removed_ = true;
   }
 
@@ -222,6 +228,7 @@ class V1Cgroup final : public Cgroup {
   }
 
   Directories dirs_;
+  std::vector<fs::path> made_parents_;  // made by create(), outermost first
   bool removed_ = false;
 };
 
@@ -242,7 +249,7 @@ std::unique_ptr<Cgroup> create_v1(const std::string& path, const Limits& limits)
   // made so far.
   auto cgroup = std::make_unique<V1Cgroup>(path, dirs);
   for (const auto& dir : distinct(dirs)) {
-    fs::create_directories(dir.parent_path());
+    cgroup->adopt_parents(make_parent_directories(dir));
     make_directory(dir);
   }
   apply_limits(dirs, limits);

@@ -83,7 +83,10 @@ void apply_limits(const fs::path& dir, const Limits& limits) {
 
 class V2Cgroup final : public Cgroup {
  public:
-  V2Cgroup(std::string path, fs::path dir) : Cgroup(std::move(path)), dir_(std::move(dir)) {}
+  // `made_parents`: the parent directories create() made for this cgroup,
+  // outermost first, removed with it when nothing else uses them.
+  V2Cgroup(std::string path, fs::path dir, std::vector<fs::path> made_parents)
+      : Cgroup(std::move(path)), dir_(std::move(dir)), made_parents_(std::move(made_parents)) {}
 
   ~V2Cgroup() override {
     try {
@@ -145,11 +148,13 @@ class V2Cgroup final : public Cgroup {
       kill_until_empty({dir_ / "cgroup.procs"});
       remove_directory(dir_);
     }
+    remove_unused_directories(made_parents_);
     removed_ = true;
   }
 
  private:
   fs::path dir_;
+  std::vector<fs::path> made_parents_;
   bool removed_ = false;
 };
 
@@ -161,17 +166,18 @@ fs::path v2_directory(const std::string& path) {
 
 std::unique_ptr<Cgroup> create_v2(const std::string& path, const Limits& limits) {
   fs::path dir{kCgroupRoot};
+  std::vector<fs::path> made_parents;
   for (const auto& name : split_path(path)) {
     enable_controllers(dir);
     dir /= name;
     if (dir != v2_directory(path)) {
-      make_directory(dir);
+      if (make_directory(dir)) made_parents.push_back(dir);
     } else if (fs::exists(dir)) {
       throw Error("create cgroup", dir.string(), "exists already");
     }
   }
   // From here on the object owns the directory: a failure removes it.
-  auto cgroup = std::make_unique<V2Cgroup>(path, dir);
+  auto cgroup = std::make_unique<V2Cgroup>(path, dir, std::move(made_parents));
   make_directory(dir);
   apply_limits(dir, limits);
   return cgroup;

@@ -74,6 +74,27 @@ TEST_CASE("a cgroup is a directory in every hierarchy, removed with its object",
   CHECK(all_gone(dirs));
 }
 
+TEST_CASE("a parent made for a cgroup goes with it, unless another cgroup uses it",
+          "[cgroup][v2]") {
+  const auto parents_of = [](const cgroup::Cgroup& cgroup) {
+    std::vector<fs::path> parents;
+    for (const auto& dir : cgroup.directories()) {
+      parents.push_back(dir.parent_path());
+    }
+    return parents;
+  };
+  TestParent parent;
+  auto alone = cgroup::create(parent / "c", {});  // makes the parent
+  const auto parents = parents_of(*alone);
+  alone.reset();
+  CHECK(all_gone(parents));
+
+  auto first = cgroup::create(parent / "a", {});   // makes the parent
+  auto second = cgroup::create(parent / "b", {});  // finds it
+  first.reset();
+  CHECK_FALSE(all_gone(parents));  // the second cgroup is still in it
+}
+
 TEST_CASE("limits land in the files of the host's cgroup version", "[cgroup][v2]") {
   TestParent parent;
   cgroup::Limits limits;
