@@ -12,7 +12,6 @@
 #include <sched.h>
 #include <unistd.h>
 
-#include <cstdlib>
 #include <optional>
 #include <string>
 #include <vector>
@@ -35,19 +34,6 @@ struct RunRequest {
   std::vector<std::string> command;
 };
 
-// A container does not inherit the host's environment: it gets the PATH of
-// its own tree, a HOME, and the terminal type so that programs can draw.
-std::vector<std::string> container_environment() {
-  std::vector<std::string> env = {
-      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-      "HOME=/root",
-  };
-  if (const char* term = std::getenv("TERM")) {
-    env.push_back(std::string("TERM=") + term);
-  }
-  return env;
-}
-
 void set_hostname(const std::string& hostname) {
   check(::sethostname(hostname.data(), hostname.size()), "sethostname", hostname);
 }
@@ -59,7 +45,7 @@ int run(const RunRequest& request) {
   };
   process::SpawnOptions options;
   options.argv = request.command;
-  options.env = container_environment();
+  options.env = rootfs::container_environment();
   // CLONE_NEWNS: the mounts made for the container exist only in its own
   // mount namespace and vanish with it. CLONE_NEWUTS: a hostname of its own.
   options.clone_flags = CLONE_NEWNS | (request.hostname ? CLONE_NEWUTS : 0);

@@ -22,6 +22,7 @@
 #include "ns/container.h"
 #include "process/process.h"
 #include "process/program.h"
+#include "rootfs/rootfs.h"
 
 namespace {
 
@@ -58,7 +59,7 @@ int run_command_line(int argc, char** argv) {
     return app.exit(error) == 0 ? 0 : process::kExitEngineError;
   }
   if (*enter_command) {
-    return ns::enter(enter.pid, enter.command, chapters::container_environment());
+    return ns::enter(enter.pid, enter.command, rootfs::container_environment());
   }
   return ns::run(chapters::container_spec(run));
 }

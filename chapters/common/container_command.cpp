@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 
 #include "rootfs/rootfs.h"
 
@@ -37,21 +36,10 @@ void add_container_options(CLI::App& run, ContainerCommand& command) {
       ->required();
 }
 
-std::vector<std::string> container_environment() {
-  std::vector<std::string> env = {
-      "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
-      "HOME=/root",
-  };
-  if (const char* term = std::getenv("TERM")) {
-    env.push_back(std::string("TERM=") + term);
-  }
-  return env;
-}
-
 ns::ContainerSpec container_spec(const ContainerCommand& command) {
   ns::ContainerSpec spec;
   spec.argv = command.command;
-  spec.env = container_environment();
+  spec.env = rootfs::container_environment();
   spec.namespaces = ns::parse_namespaces(command.namespaces);
   // Rootless: only in a user namespace of its own may an ordinary user
   // create the other namespaces (it is their root there), so one is added.

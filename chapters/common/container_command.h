@@ -28,10 +28,6 @@ struct ContainerCommand {
 // Adds --rootfs, --ns, --hostname, --chroot, --pivot and the command to `run`.
 void add_container_options(CLI::App& run, ContainerCommand& command);
 
-// The environment a container starts with: Docker's PATH, HOME=/root, and
-// our TERM so that programs can draw. It does not inherit the host's.
-std::vector<std::string> container_environment();
-
 // The container `command` describes: the namespaces (a user namespace is
 // added when we are not root: rootless), uid/gid maps with a user namespace,
 // the hostname, and the validated root filesystem. Throws berth::Error for

@@ -12,6 +12,10 @@
 
 namespace berth::process {
 
+// Docker's PATH for a container whose image sets none.
+inline constexpr std::string_view kDefaultPath =
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
 // The paths exec should try, in order, for `program` under the PATH value
 // `path_variable` ("/usr/bin:/bin"): `program` itself when it contains a
 // slash; otherwise DIR/program for each DIR of PATH, an empty DIR meaning the

@@ -34,10 +34,6 @@ extern char** environ;
 namespace berth::process {
 namespace {
 
-// Docker's PATH for a container whose image sets none.
-constexpr std::string_view kDefaultPath =
-    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
 // What a child that cannot exec tells its parent: the parts of a berth::Error.
 // A fixed-size record of plain chars, so the child fills it in without
 // allocating, and one write() of at most PIPE_BUF bytes arrives whole.

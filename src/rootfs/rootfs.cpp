@@ -1,12 +1,23 @@
 // Entering a root filesystem: the order of the steps, and why.
 #include "rootfs/rootfs.h"
 
+#include <cstdlib>
+
+#include "process/path_search.h"
 #include "rootfs/chroot.h"
 #include "rootfs/devices.h"
 #include "rootfs/mounts.h"
 #include "rootfs/pivot_root.h"
 
 namespace berth::rootfs {
+
+std::vector<std::string> container_environment() {
+  std::vector<std::string> env = {"PATH=" + std::string(process::kDefaultPath), "HOME=/root"};
+  if (const char* term = std::getenv("TERM")) {
+    env.push_back(std::string("TERM=") + term);
+  }
+  return env;
+}
 
 void enter(const Options& options) {
   // #region enter

@@ -20,6 +20,7 @@
 #pragma once
 
 #include <string>
+#include <vector>
 
 namespace berth::rootfs {
 
@@ -41,6 +42,12 @@ struct Options {
 //     "rootfs /x: no such file or directory", "rootfs /x: not a directory",
 //     "rootfs /x: is empty".
 std::string validate(const std::string& rootfs);
+
+// The environment a program in a root filesystem of its own starts with. It
+// does not inherit the host's: it gets Docker's default PATH (the host's may
+// name directories its tree does not have), HOME=/root, and our TERM so that
+// programs can draw.
+std::vector<std::string> container_environment();
 
 // Makes options.rootfs the root of the calling process: makes all mounts
 // private, mounts /proc, /sys (read-only), /tmp and a minimal /dev under it,
