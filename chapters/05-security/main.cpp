@@ -14,12 +14,9 @@
 //
 // Exit code: the command's own; 127 when it is not found, 126 when it cannot
 // be run, 125 when berth-ch05 itself fails ("berth-ch05: <what>: <why>").
-#include <fcntl.h>
 #include <sys/mount.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,10 +25,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cgroup/cgroup.h"
-#include "cgroup/hierarchies.h"
 #include "common/error.h"
-#include "common/fd.h"
-#include "common/log.h"
 #include "container_command.h"
 #include "ns/container.h"
 #include "process/process.h"
@@ -120,54 +114,6 @@ void confine(const Confinement& c) {
 }
 // #endregion confine
 
-// On cgroup v1 the devices controller is a hierarchy of its own, which the
-// chapter 04 module does not use: the container gets a directory there too,
-// removed (once empty) when the container is done.
-class DevicesCgroupV1 {
- public:
-  explicit DevicesCgroupV1(const std::string& name) {
-    for (const auto& hierarchy : cgroup::v1_hierarchies()) {
-      if (std::ranges::count(hierarchy.controllers, "devices") > 0) {
-        path_ = (hierarchy.mount_point / name).string();
-      }
-    }
-    if (path_.empty()) throw Error("cgroup v1", "devices", "no devices hierarchy is mounted");
-    check(::mkdir(path_.c_str(), 0755), "mkdir", path_);
-  }
-  ~DevicesCgroupV1() {
-    if (::rmdir(path_.c_str()) == -1) log::warn("rmdir {}: {}", path_, errno_text(errno));
-  }
-  DevicesCgroupV1(const DevicesCgroupV1&) = delete;
-  DevicesCgroupV1& operator=(const DevicesCgroupV1&) = delete;
-
-  void add(pid_t pid) const {
-    const std::string procs = path_ + "/cgroup.procs";
-    const UniqueFd fd{
-        static_cast<int>(check(::open(procs.c_str(), O_WRONLY | O_CLOEXEC), "open", procs))};
-    const std::string text = std::to_string(pid);
-    check(::write(fd.get(), text.data(), text.size()), "write " + text + " to", procs);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-// From the parent, while the child waits: only the default devices may be
-// opened in the container's cgroup (nothing to do for --privileged).
-void restrict_devices(const cgroup::Cgroup& group, const DevicesCgroupV1* v1, pid_t pid) {
-  const auto& rules = security::default_device_rules();
-  if (v1 != nullptr) {
-    security::restrict_devices_v1(v1->path(), rules);
-    v1->add(pid);
-    return;
-  }
-  const std::string dir = group.directories().front().string();
-  const UniqueFd fd{static_cast<int>(
-      check(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC), "open", dir))};
-  security::attach_device_program_v2(fd.get(), rules);
-}
-
 cgroup::Limits make_limits(const RunRequest& request) {
   cgroup::Limits limits;
   if (request.memory) limits.memory = cgroup::parse_memory_size(*request.memory);
@@ -183,13 +129,11 @@ int run(const RunRequest& request) {
 
   const std::string name = "berth-ch05-" + std::to_string(::getpid());
   const std::unique_ptr<cgroup::Cgroup> group = cgroup::create(name, make_limits(request));
-  std::unique_ptr<DevicesCgroupV1> devices_v1;
-  if (!request.privileged && group->version() == cgroup::Version::v1) {
-    devices_v1 = std::make_unique<DevicesCgroupV1>(name);
-  }
+  // From the parent, while the child waits: only the default devices may be
+  // opened in the container's cgroup (nothing to do for --privileged).
   spec.parent_hooks.emplace_back([&](pid_t pid) {
     group->add(pid);
-    if (!request.privileged) restrict_devices(*group, devices_v1.get(), pid);
+    if (!request.privileged) security::restrict_devices(*group, security::default_device_rules());
   });
   spec.child_hooks.emplace_back([&] { confine(confinement); });
   return ns::run(spec);

@@ -49,6 +49,11 @@ std::unique_ptr<Cgroup> create(const std::string& path, const Limits& limits) {
   return detect_version() == Version::v2 ? create_v2(path, limits) : create_v1(path, limits);
 }
 
+std::unique_ptr<Cgroup> open(const std::string& path) {
+  split_path(path);
+  return detect_version() == Version::v2 ? open_v2(path) : open_v1(path);
+}
+
 void remove_empty(const std::string& path) {
   split_path(path);
   if (detect_version() == Version::v2) {

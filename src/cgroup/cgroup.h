@@ -92,6 +92,12 @@ class Cgroup {
   // The cgroup's directories: one on v2; one per hierarchy on v1.
   virtual std::vector<std::filesystem::path> directories() const = 0;
 
+  // The directory holding `controller`'s files ("memory", "devices"): on v2
+  // the one directory; on v1 the one in that controller's hierarchy, or
+  // std::nullopt where it is not mounted (devices and the freezer are
+  // optional).
+  virtual std::optional<std::filesystem::path> directory_of(const std::string& controller) const = 0;
+
   // Moves process `pid` (with its future children) into the cgroup. May be
   // called with our own pid in a child before exec (spawn's before_exec).
   virtual void add(pid_t pid) = 0;
@@ -114,6 +120,11 @@ class Cgroup {
   // berth::Error naming the directory if it cannot.
   virtual void remove() = 0;
 
+  // Gives the cgroup up: destroying the object leaves it (and its
+  // processes) as they are. For a cgroup that must outlive this process,
+  // as a container's outlives `berth-runtime create`; open() it again later.
+  virtual void release() = 0;
+
  protected:
   explicit Cgroup(std::string path) : path_(std::move(path)) {}
 
@@ -128,6 +139,11 @@ class Cgroup {
 // else uses them by then (one another container still uses stays). A cgroup
 // that exists already is an error.
 std::unique_ptr<Cgroup> create(const std::string& path, const Limits& limits);
+
+// The existing cgroup `path`, made earlier (by create(), maybe in another
+// process). Its remove() removes it alone, not its parents. Throws
+// berth::Error if it does not exist.
+std::unique_ptr<Cgroup> open(const std::string& path);
 
 // Removes the empty cgroup `path` (say, a parent that create() made) from
 // every hierarchy; a hierarchy where it does not exist is skipped. Throws

@@ -19,6 +19,8 @@ std::vector<std::string> split_path(const std::string& path);
 
 std::unique_ptr<Cgroup> create_v1(const std::string& path, const Limits& limits);
 std::unique_ptr<Cgroup> create_v2(const std::string& path, const Limits& limits);
+std::unique_ptr<Cgroup> open_v1(const std::string& path);
+std::unique_ptr<Cgroup> open_v2(const std::string& path);
 
 // The directory of `path` in each hierarchy that could hold it.
 std::vector<std::filesystem::path> v1_directories(const std::string& path);

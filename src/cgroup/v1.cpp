@@ -26,10 +26,16 @@ using namespace std::chrono_literals;
 
 constexpr auto kFreezeTimeout = 10s;
 
-// The controllers a container joins; the freezer is optional (freeze()
-// fails without it; removal only loses a convenience).
-const std::vector<std::string> kControllers = {"memory", "cpu", "cpuacct", "pids", "freezer"};
-constexpr std::string_view kOptional = "freezer";
+// The controllers a container joins. The freezer and devices are optional:
+// without the freezer, freeze() fails and removal loses a convenience;
+// devices (chapter 05's allow list) is only used by those who restrict them.
+const std::vector<std::string> kControllers = {"memory",  "cpu",     "cpuacct",
+                                               "pids",    "freezer", "devices"};
+constexpr std::string_view kFreezer = "freezer";
+
+bool is_optional(const std::string& controller) {
+  return controller == kFreezer || controller == "devices";
+}
 
 // controller -> its directory for `path`.
 using Directories = std::map<std::string, fs::path>;
@@ -45,7 +51,7 @@ Directories find_directories(const std::string& path) {
         break;
       }
     }
-    if (!dirs.contains(controller) && controller != kOptional) {
+    if (!dirs.contains(controller) && !is_optional(controller)) {
       throw Error("find the cgroup v1 hierarchy of", controller,
                   "not mounted (no such cgroup mount in /proc/self/mountinfo)");
     }
@@ -134,6 +140,14 @@ class V1Cgroup final : public Cgroup {
 
   std::vector<fs::path> directories() const override { return distinct(dirs_); }
 
+  std::optional<fs::path> directory_of(const std::string& controller) const override {
+    const auto it = dirs_.find(controller);
+    if (it == dirs_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  void release() override { removed_ = true; }
+
   void add(pid_t pid) override {
     for (const auto& dir : directories()) {
       write_file(dir / "cgroup.procs", std::to_string(pid));
@@ -201,7 +215,7 @@ class V1Cgroup final : public Cgroup {
 
  private:
   const fs::path& freezer() const {
-    const auto it = dirs_.find(std::string(kOptional));
+    const auto it = dirs_.find(std::string(kFreezer));
     if (it == dirs_.end()) {
       throw Error("freeze", path(), "no cgroup v1 freezer hierarchy is mounted");
     }
@@ -212,7 +226,7 @@ class V1Cgroup final : public Cgroup {
   // cgroup.procs and our kill. Freezing first makes the list hold still
   // (runc does the same); the SIGKILLs land when the cgroup thaws.
   void kill_frozen() {
-    const auto it = dirs_.find(std::string(kOptional));
+    const auto it = dirs_.find(std::string(kFreezer));
     if (it == dirs_.end() || !fs::exists(it->second)) {
       return;
     }
@@ -236,6 +250,14 @@ class V1Cgroup final : public Cgroup {
 
 std::vector<fs::path> v1_directories(const std::string& path) {
   return distinct(find_directories(path));
+}
+
+std::unique_ptr<Cgroup> open_v1(const std::string& path) {
+  Directories dirs = find_directories(path);
+  if (!fs::exists(dirs.at("memory"))) {
+    throw Error("open cgroup", dirs.at("memory").string(), ENOENT);
+  }
+  return std::make_unique<V1Cgroup>(path, std::move(dirs));
 }
 
 std::unique_ptr<Cgroup> create_v1(const std::string& path, const Limits& limits) {

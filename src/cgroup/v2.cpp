@@ -100,6 +100,13 @@ class V2Cgroup final : public Cgroup {
 
   std::vector<fs::path> directories() const override { return {dir_}; }
 
+  // One directory holds every controller.
+  std::optional<fs::path> directory_of(const std::string& /*controller*/) const override {
+    return dir_;
+  }
+
+  void release() override { removed_ = true; }
+
   void add(pid_t pid) override { write_file(dir_ / "cgroup.procs", std::to_string(pid)); }
 
   std::vector<pid_t> pids() const override { return read_pids(dir_ / "cgroup.procs"); }
@@ -162,6 +169,12 @@ class V2Cgroup final : public Cgroup {
 
 fs::path v2_directory(const std::string& path) {
   return fs::path(kCgroupRoot) / path;
+}
+
+std::unique_ptr<Cgroup> open_v2(const std::string& path) {
+  fs::path dir = v2_directory(path);
+  if (!fs::exists(dir)) throw Error("open cgroup", dir.string(), ENOENT);
+  return std::make_unique<V2Cgroup>(path, std::move(dir), std::vector<fs::path>{});
 }
 
 std::unique_ptr<Cgroup> create_v2(const std::string& path, const Limits& limits) {

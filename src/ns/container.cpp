@@ -35,7 +35,7 @@ void validate(const ContainerSpec& spec) {
   const auto refuse = [&](const std::string& why) {
     throw Error("namespaces", names(spec.namespaces), why);
   };
-  if (spec.argv.empty()) throw Error("start container", "", "no command given");
+  if (spec.argv.empty() && !spec.entrypoint) throw Error("start container", "", "no command given");
   if (spec.hostname && !has(spec, Namespace::uts)) {
     refuse("a hostname needs a UTS namespace: add uts");
   }
@@ -130,7 +130,7 @@ Container start(const ContainerSpec& spec) {
   process::SpawnOptions command;
   command.argv = spec.argv;
   command.env = spec.env;
-  init.instead_of_exec = [&] { return process::run_init(command); };
+  init.instead_of_exec = spec.entrypoint ? spec.entrypoint : [&] { return process::run_init(command); };
   return Container{process::spawn(init)};
 }
 // #endregion start

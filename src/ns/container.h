@@ -81,6 +81,13 @@ struct ContainerSpec {
   // Run in the child after the root switch, before the init starts. May
   // throw berth::Error, which start() rethrows in the parent.
   std::vector<std::function<void()>> child_hooks;
+
+  // What the container's first process does once it is set up. Empty: it
+  // becomes the chapter 01 init, PID 1, which starts argv and reaps orphans.
+  // Set (chapter 06): it runs this instead, and ends with _exit() of its
+  // result; the OCI runtime waits there for `start`, then execs the command
+  // itself, so that the command is PID 1, as with runc. argv may be empty.
+  std::function<int()> entrypoint;
 };
 
 // A started container: its init's pid (as the host sees it) and its end.
@@ -96,6 +103,8 @@ class Container {
   // which passes them on to the command.
   int wait_forwarding_signals() { return process::wait_forwarding_signals(init_); }
   void kill(int signal) { init_.kill(signal); }
+  // Leaves the container running after we are gone (process::Child::release).
+  pid_t release() { return init_.release(); }
 
  private:
   process::Child init_;

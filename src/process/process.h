@@ -20,6 +20,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace berth {
@@ -85,6 +86,12 @@ class Child {
   // Sends `signal` to the child. Throws berth::Error if it fails, or if the
   // child was already reaped (its pid may belong to another process by now).
   void kill(int signal);
+
+  // Gives the child up: it is neither waited for nor killed by us any more,
+  // and lives on after we exit (adopted by the nearest subreaper, or by
+  // PID 1). How `berth-runtime create` leaves a container behind. Returns
+  // its pid.
+  pid_t release() { return std::exchange(pid_, -1); }
 
  private:
   // Reaps the child (waitpid with `options`); false if it is still running.

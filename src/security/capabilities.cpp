@@ -121,38 +121,50 @@ std::vector<Capability> resolve_capabilities(const std::vector<std::string>& add
   return caps;
 }
 
-void limit_capabilities(const std::vector<Capability>& keep) {
-  // #lab 05 capability-drop: Make `keep` the only capabilities, in all five sets.
-  // #hint The bounding set first, one cap_drop_bound() per capability not kept (0 to
+void set_capabilities(const CapabilitySets& sets) {
+  // #lab 05 capability-drop: Make the process's five capability sets exactly `sets`.
+  // #hint The bounding set first, one cap_drop_bound() per capability not in sets.bounding (0 to
   // #hint cap_max_bits()); it needs CAP_SETPCAP, which the next step may take away.
   // #hint Then cap_init(), cap_set_flag() for CAP_EFFECTIVE, CAP_PERMITTED and CAP_INHERITABLE,
-  // #hint cap_set_proc(); and cap_reset_ambient(). Free what libcap allocates with cap_free().
+  // #hint cap_set_proc(); then cap_reset_ambient() and cap_set_ambient() for each ambient one.
+  // #hint Free what libcap allocates with cap_free().
   // #region capability-drop
   // The bounding set first: dropping from it needs CAP_SETPCAP, which the
   // next step may take away. A capability gone from the bounding set can
   // never come back, not even through exec of a file with capabilities.
   for (Capability cap = 0; cap < static_cast<Capability>(cap_max_bits()); ++cap) {
-    if (std::ranges::find(keep, cap) == keep.end()) {
+    if (std::ranges::find(sets.bounding, cap) == sets.bounding.end()) {
       check(cap_drop_bound(cap), "drop capability from bounding set", capability_name(cap));
     }
   }
-  // Effective, permitted and inheritable: exactly `keep`, all at once.
+  // Effective, permitted and inheritable, all at once.
   const std::unique_ptr<_cap_struct, CapFree> caps{cap_init()};
   if (!caps) throw Error("cap_init", "", errno);
-  std::vector<cap_value_t> values(keep.begin(), keep.end());
-  const int count = static_cast<int>(values.size());
-  // (cap_set_flag refuses an empty list: with nothing to keep, the empty
-  // sets of cap_init() are already right.)
-  for (const cap_flag_t set : {CAP_EFFECTIVE, CAP_PERMITTED, CAP_INHERITABLE}) {
-    if (count > 0) {
-      check(cap_set_flag(caps.get(), set, count, values.data(), CAP_SET), "cap_set_flag");
-    }
-  }
+  const auto add = [&](cap_flag_t set, const std::vector<Capability>& list) {
+    std::vector<cap_value_t> values(list.begin(), list.end());
+    // (cap_set_flag refuses an empty list; cap_init()'s sets start empty.)
+    if (values.empty()) return;
+    check(cap_set_flag(caps.get(), set, static_cast<int>(values.size()), values.data(), CAP_SET),
+          "cap_set_flag");
+  };
+  add(CAP_EFFECTIVE, sets.effective);
+  add(CAP_PERMITTED, sets.permitted);
+  add(CAP_INHERITABLE, sets.inheritable);
   check(cap_set_proc(caps.get()), "capset", "the process's capabilities");
-  // Ambient capabilities survive exec of ordinary programs; keep none.
+  // Ambient capabilities survive exec of ordinary programs (a non-root
+  // user's server keeps CAP_NET_BIND_SERVICE); each must be permitted and
+  // inheritable already.
   check(cap_reset_ambient(), "clear ambient capabilities");
+  for (const Capability cap : sets.ambient) {
+    check(cap_set_ambient(cap, CAP_SET), "raise ambient capability", capability_name(cap));
+  }
   // #endregion capability-drop
   // #endlab
+}
+
+void limit_capabilities(const std::vector<Capability>& keep) {
+  set_capabilities(
+      {.bounding = keep, .effective = keep, .inheritable = keep, .permitted = keep, .ambient = {}});
 }
 
 }  // namespace berth::security

@@ -10,13 +10,14 @@
 // cgroup v1 has a "devices" controller with files to write rules to; cgroup
 // v2 has none, and instead runs a BPF program of type
 // BPF_PROG_TYPE_CGROUP_DEVICE, attached to the cgroup, on every access.
-// Both take the cgroup's directory, so they depend on no cgroup module.
+// restrict_devices() picks the right one for a chapter 04 cgroup.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
+#include "cgroup/cgroup.h"
 #include "common/fd.h"
 
 namespace berth::security {
@@ -48,5 +49,10 @@ void restrict_devices_v1(const std::string& cgroup_dir, const std::vector<Device
 // Returns the program's fd: the attachment lives on after it is closed, for
 // as long as the cgroup does.
 UniqueFd attach_device_program_v2(int cgroup_dir_fd, const std::vector<DeviceRule>& rules);
+
+// Allows the processes of `group` to open (and mknod) exactly the devices of
+// `rules`: through its directory in the v1 devices hierarchy (an error where
+// that is not mounted), or a BPF program attached to its v2 directory.
+void restrict_devices(const cgroup::Cgroup& group, const std::vector<DeviceRule>& rules);
 
 }  // namespace berth::security

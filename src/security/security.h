@@ -66,6 +66,21 @@ std::string capability_name(Capability capability);
 std::vector<Capability> resolve_capabilities(const std::vector<std::string>& add,
                                              const std::vector<std::string>& drop);
 
+// A process's five capability sets (capabilities(7)).
+struct CapabilitySets {
+  std::vector<Capability> bounding;     // the ceiling, for us and every descendant
+  std::vector<Capability> effective;    // what the kernel checks
+  std::vector<Capability> inheritable;  // what may pass through exec (with file or ambient caps)
+  std::vector<Capability> permitted;    // what we may make effective
+  std::vector<Capability> ambient;      // what passes through exec of any program
+};
+
+// Makes `sets` the calling process's capabilities: drops from the bounding
+// set every capability not in sets.bounding, sets effective, permitted and
+// inheritable, then the ambient set. Needs CAP_SETPCAP (effective) for the
+// bounding set. The OCI runtime's process.capabilities (chapter 06).
+void set_capabilities(const CapabilitySets& sets);
+
 // Makes `keep` the calling process's capabilities, in all five sets: the
 // bounding set loses every other capability (so not even exec of a file with
 // file capabilities can bring one back), effective, permitted and inheritable
