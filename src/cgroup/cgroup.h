@@ -54,6 +54,9 @@ struct Limits {
   // memory.memsw.limit_in_bytes exists; v2: memory.swap.max).
   std::optional<std::int64_t> memory_swap;
   std::optional<double> cpus;  // CPUs' worth of time per period: 0.5 is half a CPU
+  // The period that cpus is a share of, in microseconds (default 100000,
+  // 0.1 s): the OCI runtime passes config.json's cpu.period.
+  std::optional<std::uint64_t> cpu_period_us;
   // Relative weight under contention, as `docker run --cpu-shares`: 2 to
   // 262144, 1024 being a normal share. v2 gets runc's conversion to
   // cpu.weight (1 to 10000): weight_from_shares().
@@ -121,7 +124,7 @@ class Cgroup {
   virtual void remove() = 0;
 
   // Gives the cgroup up: destroying the object leaves it (and its
-  // processes) as they are. For a cgroup that must outlive this process,
+  // processes) as they are; remove() still removes it. For a cgroup that must outlive this process,
   // as a container's outlives `berth-runtime create`; open() it again later.
   virtual void release() = 0;
 
@@ -141,8 +144,9 @@ class Cgroup {
 std::unique_ptr<Cgroup> create(const std::string& path, const Limits& limits);
 
 // The existing cgroup `path`, made earlier (by create(), maybe in another
-// process). Its remove() removes it alone, not its parents. Throws
-// berth::Error if it does not exist.
+// process). Unlike create()'s, the object does not own the cgroup:
+// destroying it leaves the cgroup; remove() removes it (alone, not its
+// parents). Throws berth::Error if it does not exist.
 std::unique_ptr<Cgroup> open(const std::string& path);
 
 // Removes the empty cgroup `path` (say, a parent that create() made) from

@@ -92,7 +92,7 @@ void apply_limits(const Directories& dir, const Limits& limits) {
     }
   }
   if (limits.cpus) {
-    constexpr std::int64_t period_us = 100000;
+    const auto period_us = static_cast<std::int64_t>(limits.cpu_period_us.value_or(100000));
     const auto quota_us = static_cast<std::int64_t>(*limits.cpus * static_cast<double>(period_us));
     write_file(dir.at("cpu") / "cpu.cfs_period_us", std::to_string(period_us));
     write_file(dir.at("cpu") / "cpu.cfs_quota_us", std::to_string(quota_us));
@@ -129,6 +129,7 @@ class V1Cgroup final : public Cgroup {
   }
 
   ~V1Cgroup() override {
+    if (!owned_) return;
     try {
       remove();
     } catch (const std::exception& error) {
@@ -146,7 +147,7 @@ class V1Cgroup final : public Cgroup {
     return it->second;
   }
 
-  void release() override { removed_ = true; }
+  void release() override { owned_ = false; }
 
   void add(pid_t pid) override {
     for (const auto& dir : directories()) {
@@ -244,6 +245,7 @@ class V1Cgroup final : public Cgroup {
   Directories dirs_;
   std::vector<fs::path> made_parents_;  // made by create(), outermost first
   bool removed_ = false;
+  bool owned_ = true;  // remove() on destruction
 };
 
 }  // namespace
@@ -257,7 +259,9 @@ std::unique_ptr<Cgroup> open_v1(const std::string& path) {
   if (!fs::exists(dirs.at("memory"))) {
     throw Error("open cgroup", dirs.at("memory").string(), ENOENT);
   }
-  return std::make_unique<V1Cgroup>(path, std::move(dirs));
+  auto cgroup = std::make_unique<V1Cgroup>(path, std::move(dirs));
+  cgroup->release();
+  return cgroup;
 }
 
 std::unique_ptr<Cgroup> create_v1(const std::string& path, const Limits& limits) {

@@ -67,7 +67,7 @@ void apply_limits(const fs::path& dir, const Limits& limits) {
     }
   }
   if (limits.cpus) {
-    constexpr std::int64_t period_us = 100000;
+    const auto period_us = static_cast<std::int64_t>(limits.cpu_period_us.value_or(100000));
     const auto quota_us = static_cast<std::int64_t>(*limits.cpus * static_cast<double>(period_us));
     write_file(dir / "cpu.max", std::to_string(quota_us) + " " + std::to_string(period_us));
   }
@@ -89,6 +89,7 @@ class V2Cgroup final : public Cgroup {
       : Cgroup(std::move(path)), dir_(std::move(dir)), made_parents_(std::move(made_parents)) {}
 
   ~V2Cgroup() override {
+    if (!owned_) return;
     try {
       remove();
     } catch (const std::exception& error) {
@@ -105,7 +106,7 @@ class V2Cgroup final : public Cgroup {
     return dir_;
   }
 
-  void release() override { removed_ = true; }
+  void release() override { owned_ = false; }
 
   void add(pid_t pid) override { write_file(dir_ / "cgroup.procs", std::to_string(pid)); }
 
@@ -163,6 +164,7 @@ class V2Cgroup final : public Cgroup {
   fs::path dir_;
   std::vector<fs::path> made_parents_;
   bool removed_ = false;
+  bool owned_ = true;  // remove() on destruction
 };
 
 }  // namespace
@@ -174,7 +176,9 @@ fs::path v2_directory(const std::string& path) {
 std::unique_ptr<Cgroup> open_v2(const std::string& path) {
   fs::path dir = v2_directory(path);
   if (!fs::exists(dir)) throw Error("open cgroup", dir.string(), ENOENT);
-  return std::make_unique<V2Cgroup>(path, std::move(dir), std::vector<fs::path>{});
+  auto cgroup = std::make_unique<V2Cgroup>(path, std::move(dir), std::vector<fs::path>{});
+  cgroup->release();
+  return cgroup;
 }
 
 std::unique_ptr<Cgroup> create_v2(const std::string& path, const Limits& limits) {

@@ -21,8 +21,10 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "common/fd.h"
 #include "process/process.h"
 #include "rootfs/rootfs.h"
 
@@ -129,6 +131,24 @@ Container start(const ContainerSpec& spec);
 // Starts a container and waits for it, forwarding SIGINT, SIGTERM and SIGHUP
 // to it. Returns the command's exit code.
 int run(const ContainerSpec& spec);
+
+// A running container's namespaces (in the order to join them), root and
+// working directory, opened while /proc/PID still names its process.
+struct Target {
+  std::vector<std::pair<std::string, UniqueFd>> namespaces;
+  UniqueFd root;
+  UniqueFd cwd;
+};
+
+// Opens /proc/PID/ns/*, /proc/PID/root and /proc/PID/cwd. Throws
+// berth::Error naming the file ("open /proc/99/ns/user: no such file or
+// directory" when there is no such process).
+Target open_target(pid_t pid);
+
+// Joins the target's namespaces (but for those we share already), takes its
+// root and working directory, and, having joined a user namespace, becomes
+// root there. Joining the PID namespace applies to our children only.
+void join(const Target& target);
 
 // Runs `argv` in the running container whose process `pid` is (as the host
 // sees it), as `docker exec` does: `berth-ch03 enter PID -- CMD`. A child of

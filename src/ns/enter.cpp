@@ -34,11 +34,7 @@ bool same_namespace(const UniqueFd& a, const UniqueFd& b) {
   return first.st_dev == second.st_dev && first.st_ino == second.st_ino;
 }
 
-struct Target {
-  std::vector<std::pair<std::string, UniqueFd>> namespaces;  // in kJoinOrder
-  UniqueFd root;
-  UniqueFd cwd;
-};
+}  // namespace
 
 // Opens everything first, while /proc/PID still means the container's
 // process: after setns into its mount namespace our /proc is another one.
@@ -77,8 +73,6 @@ void join(const Target& target) {
   // #endregion join
   // #endlab
 }
-
-}  // namespace
 
 // #region enter
 int enter(pid_t pid, const std::vector<std::string>& argv,

@@ -301,7 +301,9 @@ std::string_view name(NamespaceType type) {
   return "?";
 }
 
-Config parse_config(std::string_view json_text, std::string_view source) {
+namespace {
+
+nlohmann::json parse_json(std::string_view json_text, std::string_view source) {
   nlohmann::json document;
   try {
     document = nlohmann::json::parse(json_text);
@@ -313,7 +315,19 @@ Config parse_config(std::string_view json_text, std::string_view source) {
     const std::size_t id_end = what.find("] ");
     throw Error(source, "", id_end == std::string_view::npos ? what : what.substr(id_end + 2));
   }
+  return document;
+}
+
+}  // namespace
+
+Config parse_config(std::string_view json_text, std::string_view source) {
+  const nlohmann::json document = parse_json(json_text, source);
   return read_config(Cursor{document, source});
+}
+
+Process parse_process(std::string_view json_text, std::string_view source) {
+  const nlohmann::json document = parse_json(json_text, source);
+  return read_process(Cursor{document, source});
 }
 
 Config load_config(const std::filesystem::path& bundle) {

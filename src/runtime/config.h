@@ -211,6 +211,10 @@ struct Config {
 // number out of range for its field, or an unknown enumerated name.
 Config parse_config(std::string_view json_text, std::string_view source);
 
+// Reads a process.json, the "process" object alone (what `berth-runtime
+// exec --process` takes). Errors as parse_config's.
+Process parse_process(std::string_view json_text, std::string_view source);
+
 // Reads BUNDLE/config.json. Throws berth::Error naming the file when it cannot
 // be read, and as parse_config otherwise.
 Config load_config(const std::filesystem::path& bundle);

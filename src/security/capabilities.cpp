@@ -152,10 +152,14 @@ void set_capabilities(const CapabilitySets& sets) {
   add(CAP_INHERITABLE, sets.inheritable);
   check(cap_set_proc(caps.get()), "capset", "the process's capabilities");
   // Ambient capabilities survive exec of ordinary programs (a non-root
-  // user's server keeps CAP_NET_BIND_SERVICE); each must be permitted and
-  // inheritable already.
+  // user's server keeps CAP_NET_BIND_SERVICE). The kernel takes only those
+  // both permitted and inheritable; like runc, skip the others.
   check(cap_reset_ambient(), "clear ambient capabilities");
   for (const Capability cap : sets.ambient) {
+    if (std::ranges::count(sets.permitted, cap) == 0 ||
+        std::ranges::count(sets.inheritable, cap) == 0) {
+      continue;
+    }
     check(cap_set_ambient(cap, CAP_SET), "raise ambient capability", capability_name(cap));
   }
   // #endregion capability-drop

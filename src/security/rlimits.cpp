@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
+#include <optional>
 #include <string>
 
 #include "common/error.h"
@@ -49,17 +50,21 @@ std::string resource_name(int resource) {
 
 }  // namespace
 
+std::optional<int> resource_from_name(std::string_view name) {
+  const auto* known = std::ranges::find(kResources, name, &Named::name);
+  if (known == kResources.end()) return std::nullopt;
+  return known->resource;
+}
+
 Rlimit parse_ulimit(std::string_view text) {
   const auto equals = text.find('=');
   if (equals == std::string_view::npos) throw Error("--ulimit", text, "expected NAME=SOFT[:HARD]");
   const std::string_view name = text.substr(0, equals);
   const std::string_view limits = text.substr(equals + 1);
   Rlimit result;
-  const auto* known = std::ranges::find(kResources, name, &Named::name);
-  if (known == kResources.end()) {
-    throw Error("--ulimit", text, "unknown limit \"" + std::string{name} + "\"");
-  }
-  result.resource = known->resource;
+  const auto resource = resource_from_name(name);
+  if (!resource) throw Error("--ulimit", text, "unknown limit \"" + std::string{name} + "\"");
+  result.resource = *resource;
   const auto colon = limits.find(':');
   result.soft = parse_limit(limits.substr(0, colon), text);
   result.hard =

@@ -27,6 +27,7 @@
 #include <sys/resource.h>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -77,7 +78,8 @@ struct CapabilitySets {
 
 // Makes `sets` the calling process's capabilities: drops from the bounding
 // set every capability not in sets.bounding, sets effective, permitted and
-// inheritable, then the ambient set. Needs CAP_SETPCAP (effective) for the
+// inheritable, then the ambient set (those of it that are permitted and
+// inheritable: the kernel refuses the others). Needs CAP_SETPCAP (effective) for the
 // bounding set. The OCI runtime's process.capabilities (chapter 06).
 void set_capabilities(const CapabilitySets& sets);
 
@@ -138,6 +140,10 @@ struct Rlimit {
 // msgqueue, nice, nofile, nproc, rss, rtprio, rttime, sigpending, stack.
 // Throws berth::Error naming the text: --ulimit nofile=2:1: soft limit above hard limit
 Rlimit parse_ulimit(std::string_view text);
+
+// The resource of a name of parse_ulimit's list ("nofile": RLIMIT_NOFILE),
+// or std::nullopt.
+std::optional<int> resource_from_name(std::string_view name);
 
 // setrlimit() for each. Raising a hard limit needs CAP_SYS_RESOURCE, so this
 // runs before capabilities are dropped.

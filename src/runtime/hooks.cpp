@@ -1,0 +1,172 @@
+// Running hooks: start a program with exactly the argv and environment the
+// bundle gave, feed it the state, and wait for it, but not forever.
+#include "runtime/hooks.h"
+
+#include <fcntl.h>
+#include <fmt/core.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <chrono>
+#include <climits>
+#include <optional>
+
+#include "common/error.h"
+#include "common/fd.h"
+#include "common/log.h"
+#include "process/process.h"
+
+namespace berth::runtime {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// The hook reads the state from a memory file, not a pipe: written whole
+// before the hook starts, it can never block us on a hook that does not read
+// its stdin, and a hook that reads it sees an ordinary end of file.
+UniqueFd state_file(const std::string& state_json) {
+  UniqueFd fd{static_cast<int>(
+      check(::memfd_create("hook-state", MFD_CLOEXEC), "memfd_create", "hook state"))};
+  for (std::size_t done = 0; done < state_json.size();) {
+    const ssize_t n = ::write(fd.get(), state_json.data() + done, state_json.size() - done);
+    if (n == -1 && errno == EINTR) continue;
+    check(n, "write", "hook state");
+    done += static_cast<std::size_t>(n);
+  }
+  check(::lseek(fd.get(), 0, SEEK_SET), "lseek", "hook state");
+  return fd;
+}
+
+// execve's arrays (see process/spawn.cpp): it does not write through them.
+std::vector<char*> c_array(const std::vector<std::string>& strings) {
+  std::vector<char*> array;
+  array.reserve(strings.size() + 1);
+  for (const auto& s : strings) {
+    array.push_back(const_cast<char*>(s.c_str()));
+  }
+  array.push_back(nullptr);
+  return array;
+}
+
+// Reads what the pipe holds now into `text` (keeping the first 4 KiB, enough
+// for the line an error shows). False once the hook closed its end.
+bool read_available(int fd, std::string& text) {
+  char buffer[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buffer, sizeof buffer);
+    if (n == -1 && errno == EINTR) continue;
+    if (n == -1 && errno == EAGAIN) return true;
+    if (n <= 0) return false;
+    const std::size_t room = sizeof buffer - std::min(text.size(), sizeof buffer);
+    text.append(buffer, std::min(room, static_cast<std::size_t>(n)));
+  }
+}
+
+// Waits for the hook to end, reading its stderr meanwhile: a hook that fills
+// the pipe blocks until someone reads it. A pidfd tells us of the end in the
+// same poll(2). False if `deadline` came first.
+bool wait_reading_stderr(int pidfd, int stderr_fd, std::optional<Clock::time_point> deadline,
+                         std::string& stderr_text) {
+  pollfd fds[2] = {{pidfd, POLLIN, 0}, {stderr_fd, POLLIN, 0}};
+  for (;;) {
+    int timeout_ms = -1;
+    if (deadline) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now());
+      if (left.count() <= 0) return false;
+      timeout_ms = static_cast<int>(std::min<long long>(left.count(), INT_MAX));
+    }
+    if (::poll(fds, 2, timeout_ms) == -1) {
+      if (errno == EINTR) continue;
+      throw Error("poll", "hook", errno);
+    }
+    // A negative fd is one poll(2) skips: the hook closed its stderr.
+    if (fds[1].revents != 0 && !read_available(stderr_fd, stderr_text)) fds[1].fd = -1;
+    if (fds[0].revents != 0) {
+      // The hook ended. A child it left behind may still hold the pipe:
+      // take what is there now, without waiting for that one too.
+      if (fds[1].fd >= 0) read_available(stderr_fd, stderr_text);
+      return true;
+    }
+  }
+}
+
+// "exited with code 3", as a shell would report the code.
+std::string describe(int exit_code) {
+  if (exit_code <= 128) return fmt::format("exited with code {}", exit_code);
+  const int signal = exit_code - 128;
+  const char* abbrev = ::sigabbrev_np(signal);
+  return fmt::format("killed by signal {} (SIG{})", signal, abbrev != nullptr ? abbrev : "?");
+}
+
+std::string first_line(const std::string& text) {
+  return text.substr(0, text.find('\n'));
+}
+
+// #region run-hook
+void run_hook(const std::string& what, const Hook& hook, const std::string& state_json) {
+  const UniqueFd state = state_file(state_json);
+  const UniqueFd null{
+      static_cast<int>(check(::open("/dev/null", O_WRONLY | O_CLOEXEC), "open", "/dev/null"))};
+  Pipe errors = make_pipe();
+  // args[0] is the hook's argv[0], which need not be its path (a busybox
+  // applet); spawn() would exec argv[0] itself, so the hook is exec'd from
+  // before_exec, and spawn() reports a failed execve as for its own.
+  const std::vector<std::string> args = hook.args.empty() ? std::vector{hook.path} : hook.args;
+  const std::vector<char*> argv = c_array(args);
+  const std::vector<char*> envp = c_array(hook.env);
+
+  process::SpawnOptions options;
+  options.argv = args;
+  options.before_exec = [&] {
+    ::dup2(state.get(), STDIN_FILENO);
+    ::dup2(null.get(), STDOUT_FILENO);
+    ::dup2(errors.write_end.get(), STDERR_FILENO);
+    ::execve(hook.path.c_str(), argv.data(), envp.data());
+    throw Error("exec", hook.path, errno);
+  };
+  log::debug("{}: {}", what, hook.path);
+  std::optional<process::Child> child;
+  try {
+    child.emplace(process::spawn(options));
+  } catch (const Error& error) {
+    if (error.errno_value() != 0) throw Error(what, hook.path, error.errno_value());
+    throw Error(what, hook.path, error.what());
+  }
+  const auto started = Clock::now();
+  errors.write_end.reset();  // or we would never see the pipe end
+
+  // (glibc 2.36's <sys/pidfd.h> lacks extern "C": the system call it is.)
+  const UniqueFd pidfd{
+      static_cast<int>(check(::syscall(SYS_pidfd_open, child->pid(), 0), "pidfd_open", what))};
+  check(::fcntl(errors.read_end.get(), F_SETFL, O_NONBLOCK), "fcntl", "hook stderr");
+  std::optional<Clock::time_point> deadline;
+  if (hook.timeout) deadline = started + std::chrono::seconds{*hook.timeout};
+  std::string stderr_text;
+  if (!wait_reading_stderr(pidfd.get(), errors.read_end.get(), deadline, stderr_text)) {
+    child->kill(SIGKILL);
+    child->wait();
+    throw Error(what, hook.path, fmt::format("killed after its timeout of {} s", *hook.timeout));
+  }
+  const int code = child->wait();
+  if (code == 0) return;
+  const std::string line = first_line(stderr_text);
+  throw Error(what, hook.path, line.empty() ? describe(code) : describe(code) + ": " + line);
+}
+// #endregion run-hook
+
+}  // namespace
+
+void run_hooks(std::string_view point, const std::vector<Hook>& hooks,
+               const std::string& state_json) {
+  for (std::size_t i = 0; i < hooks.size(); ++i) {
+    run_hook(fmt::format("hook {}[{}]", point, i), hooks[i], state_json);
+  }
+}
+
+}  // namespace berth::runtime
