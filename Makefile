@@ -5,6 +5,7 @@
 #                    chapters' tests under ASan+UBSan, a short fuzz of every
 #                    target, then the whole suite (format and tidy included)
 #   make book        build the book (static site in book/.vitepress/dist)
+#   make bench       time berth-runtime against runc and crun (bench/README.md)
 #   make lab N=01    write the starter tree for lab 01 (also: make lab 01)
 #   make grade N=01  grade a lab tree (TREE=path, default: the last starter)
 #   make build       configure and build only
@@ -29,7 +30,7 @@ ifneq ($(filter lab grade,$(firstword $(MAKECMDGOALS))),)
   $(eval $(word 2,$(MAKECMDGOALS)):;@:)
 endif
 
-.PHONY: all deps configure build demo test test-asan fuzz format tidy book lab grade clean
+.PHONY: all deps configure build demo test test-asan fuzz format tidy book bench lab grade clean
 
 all: build
 
@@ -68,6 +69,11 @@ format:
 
 tidy: configure
 	@scripts/tidy.sh $(BUILD_DIR)
+
+# Not part of `make test`: a benchmark's numbers are not pass or fail.
+bench: configure
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target berth-runtime
+	@bench/run.sh $(BUILD_DIR)
 
 book: deps
 	@scripts/build-book.sh

@@ -23,11 +23,12 @@ build_packages=(
 # Hygiene: formatting, static analysis, and libFuzzer (clang's runtime).
 hygiene_packages=(clang clang-format clang-tidy libclang-rt-14-dev)
 
-# Tests and demo: the base image, reference tools and peers, and the kernel
-# that gives us a real cgroup v2 hierarchy on cgroup v1 hosts.
+# Tests and demo: the base image, reference tools and peers (runc, crun and
+# podman for chapter 06's comparisons, hyperfine for `make bench`), and the
+# kernel that gives us a real cgroup v2 hierarchy on cgroup v1 hosts.
 test_packages=(
     busybox-static util-linux iproute2 procps psmisc uidmap
-    runc user-mode-linux
+    runc crun podman conmon netavark hyperfine user-mode-linux
     python3
 )
 

@@ -21,6 +21,7 @@
 // Exit code: as runc's, 0 on success and 1 when berth-runtime fails
 // ("berth-runtime: <what>: <why>" on stderr, and in the --log file); `run`
 // and `exec` without -d end with the command's own exit code.
+#include <fmt/core.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -31,7 +32,6 @@
 #include <vector>
 
 #include <CLI/CLI.hpp>
-#include <fmt/core.h>
 
 #include "common/error.h"
 #include "output.h"
@@ -126,18 +126,15 @@ void define_commands(CLI::App& app, Options& o, std::function<int()>& action) {
 
   CLI::App* state = app.add_subcommand("state", "print a container's state as JSON");
   state->add_option("id", o.id, "the container's id")->required();
-  state->callback([&] {
-    action = [&] { return chapters::print_state(runtime::state(root(), o.id)), 0; };
-  });
+  state->callback(
+      [&] { action = [&] { return chapters::print_state(runtime::state(root(), o.id)), 0; }; });
 
   CLI::App* kill = app.add_subcommand("kill", "send a signal to a container's process");
   kill->add_flag("-a,--all", o.all, "to every process of the container");
   kill->add_option("id", o.id, "the container's id")->required();
   kill->add_option("signal", o.signal, "a name or number")->default_str("SIGTERM");
   kill->callback([&] {
-    action = [&] {
-      return runtime::kill(root(), o.id, runtime::parse_signal(o.signal), o.all), 0;
-    };
+    action = [&] { return runtime::kill(root(), o.id, runtime::parse_signal(o.signal), o.all), 0; };
   });
 
   CLI::App* remove = app.add_subcommand("delete", "delete a stopped container");
@@ -153,8 +150,7 @@ void define_commands(CLI::App& app, Options& o, std::function<int()>& action) {
   exec->add_flag("-d,--detach", o.exec.detach, "return once it runs");
   exec->add_flag("-t,--tty", o.exec.tty, "give it a terminal (needs --console-socket)");
   exec->add_option("--cwd", o.exec.cwd, "its working directory");
-  exec->add_option("-e,--env", o.exec.env, "add a variable, KEY=VALUE")
-      ->allow_extra_args(false);
+  exec->add_option("-e,--env", o.exec.env, "add a variable, KEY=VALUE")->allow_extra_args(false);
   exec->add_option("-u,--user", o.exec.user, "UID[:GID]");
   exec->add_option("--console-socket", o.exec.console_socket, "where to send the terminal");
   exec->add_option("--pid-file", o.exec.pid_file, "write its pid to this file");
@@ -163,7 +159,8 @@ void define_commands(CLI::App& app, Options& o, std::function<int()>& action) {
 
   CLI::App* list = app.add_subcommand("list", "list the containers");
   list->add_flag("-q,--quiet", o.quiet, "ids only");
-  list->add_option("-f,--format", o.format, "table or json")->check(CLI::IsMember({"table", "json"}));
+  list->add_option("-f,--format", o.format, "table or json")
+      ->check(CLI::IsMember({"table", "json"}));
   list->callback([&] {
     action = [&] {
       return chapters::print_list(runtime::list(root()), o.format == "json", o.quiet), 0;
@@ -180,7 +177,8 @@ void define_commands(CLI::App& app, Options& o, std::function<int()>& action) {
   });
 
   CLI::App* features = app.add_subcommand("features", "what this runtime supports");
-  features->callback([&] { action = [] { return fmt::print("{}\n", runtime::features_json()), 0; }; });
+  features->callback(
+      [&] { action = [] { return fmt::print("{}\n", runtime::features_json()), 0; }; });
 }
 
 int main_with_errors(int argc, char** argv) {
@@ -219,5 +217,9 @@ int main_with_errors(int argc, char** argv) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  return main_with_errors(argc, argv);
+  try {
+    return main_with_errors(argc, argv);
+  } catch (...) {  // CLI11's own help printing, say, failing to write
+    return kFailure;
+  }
 }

@@ -1,13 +1,13 @@
 // runc's output formats.
 #include "output.h"
 
+#include <fmt/core.h>
 #include <pwd.h>
 
 #include <algorithm>
 #include <fstream>
 #include <iostream>
 
-#include <fmt/core.h>
 #include <nlohmann/json.hpp>
 
 #include "runtime/state.h"
@@ -27,7 +27,9 @@ std::string owner_name(const std::string& owner) {
 std::string command_line(pid_t pid) {
   std::ifstream file("/proc/" + std::to_string(pid) + "/cmdline");
   std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  while (!text.empty() && text.back() == '\0') text.pop_back();
+  while (!text.empty() && text.back() == '\0') {
+    text.pop_back();
+  }
   std::ranges::replace(text, '\0', ' ');
   return text;
 }
@@ -40,12 +42,16 @@ void print_state(const runtime::Snapshot& snapshot) {
 
 void print_list(const std::vector<runtime::Snapshot>& containers, bool as_json, bool quiet) {
   if (quiet) {
-    for (const auto& c : containers) fmt::print("{}\n", c.state.id);
+    for (const auto& c : containers) {
+      fmt::print("{}\n", c.state.id);
+    }
     return;
   }
   if (as_json) {
     json all = json::array();
-    for (const auto& c : containers) all.push_back(json::parse(runtime::to_json(c.state, c.status)));
+    for (const auto& c : containers) {
+      all.push_back(json::parse(runtime::to_json(c.state, c.status)));
+    }
     fmt::print("{}\n", all.dump());
     return;
   }
@@ -61,7 +67,9 @@ void print_list(const std::vector<runtime::Snapshot>& containers, bool as_json, 
   }
   std::vector<std::size_t> widths(rows.front().size(), 0);
   for (const auto& row : rows) {
-    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      widths[i] = std::max(widths[i], row[i].size());
+    }
   }
   for (const auto& row : rows) {
     std::string line;
@@ -78,7 +86,9 @@ void print_processes(const std::vector<pid_t>& pids, bool as_json) {
     return;
   }
   fmt::print("{:>7}  {}\n", "PID", "CMD");
-  for (const pid_t pid : pids) fmt::print("{:>7}  {}\n", pid, command_line(pid));
+  for (const pid_t pid : pids) {
+    fmt::print("{:>7}  {}\n", pid, command_line(pid));
+  }
 }
 
 void print_version() {

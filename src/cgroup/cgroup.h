@@ -99,7 +99,8 @@ class Cgroup {
   // the one directory; on v1 the one in that controller's hierarchy, or
   // std::nullopt where it is not mounted (devices and the freezer are
   // optional).
-  virtual std::optional<std::filesystem::path> directory_of(const std::string& controller) const = 0;
+  virtual std::optional<std::filesystem::path> directory_of(
+      const std::string& controller) const = 0;
 
   // Moves process `pid` (with its future children) into the cgroup. May be
   // called with our own pid in a child before exec (spawn's before_exec).

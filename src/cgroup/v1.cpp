@@ -29,8 +29,8 @@ constexpr auto kFreezeTimeout = 10s;
 // The controllers a container joins. The freezer and devices are optional:
 // without the freezer, freeze() fails and removal loses a convenience;
 // devices (chapter 05's allow list) is only used by those who restrict them.
-const std::vector<std::string> kControllers = {"memory",  "cpu",     "cpuacct",
-                                               "pids",    "freezer", "devices"};
+const std::vector<std::string> kControllers = {"memory", "cpu",     "cpuacct",
+                                               "pids",   "freezer", "devices"};
 constexpr std::string_view kFreezer = "freezer";
 
 bool is_optional(const std::string& controller) {

@@ -130,7 +130,8 @@ Container start(const ContainerSpec& spec) {
   process::SpawnOptions command;
   command.argv = spec.argv;
   command.env = spec.env;
-  init.instead_of_exec = spec.entrypoint ? spec.entrypoint : [&] { return process::run_init(command); };
+  init.instead_of_exec =
+      spec.entrypoint ? spec.entrypoint : [&] { return process::run_init(command); };
   return Container{process::spawn(init)};
 }
 // #endregion start

@@ -2,6 +2,7 @@
 #include "runtime/container.h"
 
 #include <fcntl.h>
+#include <fmt/core.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -17,8 +18,6 @@
 #include <optional>
 #include <string>
 #include <thread>
-
-#include <fmt/core.h>
 
 #include "cgroup/cgroup.h"
 #include "common/error.h"
@@ -44,7 +43,7 @@ UniqueFd open_fd(const std::string& path, int flags) {
 }
 
 fs::path rootfs_of(const fs::path& bundle, const Config& config) {
-  const fs::path rootfs = fs::absolute(bundle / config.root.path).lexically_normal();
+  fs::path rootfs = fs::absolute(bundle / config.root.path).lexically_normal();
   if (!fs::is_directory(rootfs)) throw Error("root.path", rootfs.string(), "not a directory");
   return rootfs;
 }
@@ -54,10 +53,13 @@ fs::path rootfs_of(const fs::path& bundle, const Config& config) {
 std::string cgroup_path(const Config& config, const std::string& id) {
   std::string path = config.linux ? config.linux->cgroups_path : "";
   if (path.find(':') != std::string::npos) {
-    throw Error("linux.cgroupsPath", path,
-                "a systemd slice:prefix:name path; berth-runtime manages cgroups itself (cgroupfs)");
+    throw Error(
+        "linux.cgroupsPath", path,
+        "a systemd slice:prefix:name path; berth-runtime manages cgroups itself (cgroupfs)");
   }
-  while (path.starts_with('/')) path.erase(0, 1);
+  while (path.starts_with('/')) {
+    path.erase(0, 1);
+  }
   return path.empty() ? id : path;
 }
 
@@ -125,7 +127,10 @@ std::optional<ns::Namespace> to_ns(NamespaceType type) {
 
 std::vector<ns::IdMapping> id_map(const std::vector<IdMapping>& mappings) {
   std::vector<ns::IdMapping> result;
-  for (const auto& m : mappings) result.push_back({m.container_id, m.host_id, m.size});
+  result.reserve(mappings.size());
+  for (const auto& m : mappings) {
+    result.push_back({m.container_id, m.host_id, m.size});
+  }
   return result;
 }
 
@@ -195,7 +200,9 @@ Created create_locked(const CreateOptions& options, const ContainerDir& dir) {
   if (!bundle.has_filename()) bundle = bundle.parent_path();  // "/b/" -> "/b"
   const Config config = load_config(bundle);
   if (!config.process) throw Error("config.json", "process", "missing: nothing to run");
-  if (!config.linux) throw Error("config.json", "linux", "missing: berth-runtime runs Linux containers");
+  if (!config.linux) {
+    throw Error("config.json", "linux", "missing: berth-runtime runs Linux containers");
+  }
   if (config.process->terminal && options.console_socket.empty()) {
     throw Error("process.terminal", "true",
                 "needs --console-socket to hand the terminal to (or set terminal to false)");
@@ -216,7 +223,10 @@ Created create_locked(const CreateOptions& options, const ContainerDir& dir) {
                         .start_time = 0,
                         .cgroup = cgroup_path(config, options.id)};
   const fs::path fifo = dir.exec_fifo();
+  // Writable by anyone (mkfifo's mode is cut by our umask): the process
+  // opens it after it became process.user, who may not be root.
   check(::mkfifo(fifo.c_str(), 0622), "mkfifo", fifo.string());
+  check(::chmod(fifo.c_str(), 0622), "chmod", fifo.string());
   const UniqueFd fifo_fd = open_fd(fifo.string(), O_PATH);
   context.exec_fifo = fifo_fd.get();
   context.state_lock = dir.lock_fd();
@@ -233,7 +243,9 @@ Created create_locked(const CreateOptions& options, const ContainerDir& dir) {
   trace.mark("cgroups");
   spec.parent_hooks.emplace_back([&](pid_t pid) {
     group->add(pid);
+    trace.mark("join cgroup");
     security::restrict_devices(*group, rules);
+    trace.mark("devices");
     State state = context.state;
     state.pid = pid;
     const std::string json = to_json(state, Status::creating);
@@ -245,13 +257,14 @@ Created create_locked(const CreateOptions& options, const ContainerDir& dir) {
   spec.child_hooks.emplace_back([&] { set_up_process(context); });
   spec.entrypoint = [&] { return wait_for_start_and_exec(context); };
   ns::Container container = ns::start(spec);
-  trace.mark("container set up");
+  trace.mark("container process set up");
 
   State state = context.state;
   state.pid = container.pid();
   state.start_time = process_start_time(state.pid);
   dir.write(state);
   write_pid_file(options.pid_file, state.pid);
+  trace.mark("save state");
   return Created{std::move(container), std::move(group), std::move(state)};
 }
 
@@ -312,6 +325,7 @@ void start(const fs::path& root, const std::string& id) {
   if (status != Status::created) {
     throw Error("container", id, fmt::format("cannot start: it is {}", name(status)));
   }
+  // #region start
   // Opened without blocking, then waited on: if the process died meanwhile,
   // a blocking open would wait forever for a writer that is gone.
   const UniqueFd reader = open_fd(dir.exec_fifo().string(), O_RDONLY | O_NONBLOCK);
@@ -325,6 +339,7 @@ void start(const fs::path& root, const std::string& id) {
     }
   }
   check(::unlink(dir.exec_fifo().c_str()), "unlink", dir.exec_fifo().string());
+  // #endregion start
   run_poststart_hooks(state);
 }
 
@@ -377,7 +392,9 @@ void kill(const fs::path& root, const std::string& id, int signal, bool all) {
     throw Error("container", id, "cannot kill: it is not running");
   }
   if (all) {
-    for (const pid_t pid : cgroup::open(state.cgroup)->pids()) ::kill(pid, signal);
+    for (const pid_t pid : cgroup::open(state.cgroup)->pids()) {
+      ::kill(pid, signal);
+    }
     return;
   }
   check(::kill(state.pid, signal), "kill", fmt::format("container {} (pid {})", id, state.pid));
@@ -409,7 +426,9 @@ int parse_signal(std::string_view text) {
     return number;
   }
   std::string upper(text);
-  for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (char& c : upper) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
   if (upper.starts_with("SIG")) upper.erase(0, 3);
   for (int signal = 1; signal < NSIG; ++signal) {
     const char* abbreviation = ::sigabbrev_np(signal);

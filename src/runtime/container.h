@@ -34,12 +34,12 @@ namespace berth::runtime {
 
 struct CreateOptions {
   std::string id;
-  std::filesystem::path bundle;          // holds config.json
+  std::filesystem::path bundle;              // holds config.json
   std::filesystem::path root{kDefaultRoot};  // the state root
-  std::string pid_file;                  // where to write the process's pid; "" for none
-  std::string console_socket;            // for process.terminal; "" for none
-  bool no_pivot = false;                 // chroot-like switch for roots on ramfs
-  int preserve_fds = 0;                  // descriptors 3.. passed on to the command
+  std::string pid_file;                      // where to write the process's pid; "" for none
+  std::string console_socket;                // for process.terminal; "" for none
+  bool no_pivot = false;                     // chroot-like switch for roots on ramfs
+  int preserve_fds = 0;                      // descriptors 3.. passed on to the command
 };
 
 // Creates the container and returns, leaving its process waiting for start.

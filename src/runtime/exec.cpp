@@ -54,7 +54,9 @@ Process process_for(const Config& config, const ExecOptions& options) {
   if (options.args.empty()) throw Error("exec", "", "no command given");
   Process process = *config.process;
   process.args = options.args;
-  for (const auto& variable : options.env) set_variable(process.env, variable);
+  for (const auto& variable : options.env) {
+    set_variable(process.env, variable);
+  }
   if (!options.cwd.empty()) process.cwd = options.cwd;
   if (!options.user.empty()) {
     const auto colon = options.user.find(':');

@@ -19,12 +19,12 @@
 namespace berth::runtime {
 
 struct ExecOptions {
-  std::string process_file;           // --process: a process.json; else from config.json:
-  std::vector<std::string> args;      //   the command,
-  std::vector<std::string> env;       //   added variables (KEY=VALUE),
-  std::string cwd;                    //   another working directory,
-  std::string user;                   //   "UID[:GID]",
-  bool tty = false;                   //   and a terminal
+  std::string process_file;       // --process: a process.json; else from config.json:
+  std::vector<std::string> args;  //   the command,
+  std::vector<std::string> env;   //   added variables (KEY=VALUE),
+  std::string cwd;                //   another working directory,
+  std::string user;               //   "UID[:GID]",
+  bool tty = false;               //   and a terminal
   bool detach = false;
   std::string console_socket;
   std::string pid_file;

@@ -108,52 +108,56 @@ std::string first_line(const std::string& text) {
   return text.substr(0, text.find('\n'));
 }
 
-// #region run-hook
-void run_hook(const std::string& what, const Hook& hook, const std::string& state_json) {
-  const UniqueFd state = state_file(state_json);
+// Starts the hook with the state on its stdin, its stdout thrown away and
+// its stderr into `stderr_pipe`.
+process::Child start_hook(const std::string& what, const Hook& hook, const UniqueFd& state,
+                          const UniqueFd& stderr_pipe) {
   const UniqueFd null{
       static_cast<int>(check(::open("/dev/null", O_WRONLY | O_CLOEXEC), "open", "/dev/null"))};
-  Pipe errors = make_pipe();
   // args[0] is the hook's argv[0], which need not be its path (a busybox
   // applet); spawn() would exec argv[0] itself, so the hook is exec'd from
   // before_exec, and spawn() reports a failed execve as for its own.
   const std::vector<std::string> args = hook.args.empty() ? std::vector{hook.path} : hook.args;
   const std::vector<char*> argv = c_array(args);
   const std::vector<char*> envp = c_array(hook.env);
-
   process::SpawnOptions options;
   options.argv = args;
   options.before_exec = [&] {
     ::dup2(state.get(), STDIN_FILENO);
     ::dup2(null.get(), STDOUT_FILENO);
-    ::dup2(errors.write_end.get(), STDERR_FILENO);
+    ::dup2(stderr_pipe.get(), STDERR_FILENO);
     ::execve(hook.path.c_str(), argv.data(), envp.data());
     throw Error("exec", hook.path, errno);
   };
   log::debug("{}: {}", what, hook.path);
-  std::optional<process::Child> child;
   try {
-    child.emplace(process::spawn(options));
+    return process::spawn(options);
   } catch (const Error& error) {
     if (error.errno_value() != 0) throw Error(what, hook.path, error.errno_value());
     throw Error(what, hook.path, error.what());
   }
-  const auto started = Clock::now();
-  errors.write_end.reset();  // or we would never see the pipe end
+}
 
+// #region run-hook
+void run_hook(const std::string& what, const Hook& hook, const std::string& state_json) {
+  Pipe errors = make_pipe();
+  process::Child child = start_hook(what, hook, state_file(state_json), errors.write_end);
+  const auto started = Clock::now();
+  errors.write_end.reset();  // or the pipe would never end
   // (glibc 2.36's <sys/pidfd.h> lacks extern "C": the system call it is.)
   const UniqueFd pidfd{
-      static_cast<int>(check(::syscall(SYS_pidfd_open, child->pid(), 0), "pidfd_open", what))};
+      static_cast<int>(check(::syscall(SYS_pidfd_open, child.pid(), 0), "pidfd_open", what))};
   check(::fcntl(errors.read_end.get(), F_SETFL, O_NONBLOCK), "fcntl", "hook stderr");
+
   std::optional<Clock::time_point> deadline;
   if (hook.timeout) deadline = started + std::chrono::seconds{*hook.timeout};
   std::string stderr_text;
   if (!wait_reading_stderr(pidfd.get(), errors.read_end.get(), deadline, stderr_text)) {
-    child->kill(SIGKILL);
-    child->wait();
+    child.kill(SIGKILL);
+    child.wait();
     throw Error(what, hook.path, fmt::format("killed after its timeout of {} s", *hook.timeout));
   }
-  const int code = child->wait();
+  const int code = child.wait();
   if (code == 0) return;
   const std::string line = first_line(stderr_text);
   throw Error(what, hook.path, line.empty() ? describe(code) : describe(code) + ": " + line);

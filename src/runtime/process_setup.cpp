@@ -2,6 +2,7 @@
 #include "runtime/process_setup.h"
 
 #include <fcntl.h>
+#include <fmt/core.h>
 #include <grp.h>
 #include <linux/close_range.h>
 #include <linux/securebits.h>
@@ -19,8 +20,6 @@
 #include <limits>
 #include <string>
 #include <vector>
-
-#include <fmt/core.h>
 
 #include "common/error.h"
 #include "common/log.h"
@@ -120,7 +119,16 @@ std::vector<security::Rlimit> rlimits(const std::vector<Rlimit>& limits) {
 // secure bit SECBIT_NO_SETUID_FIXUP turns that off for the switch, so the
 // capabilities config.json gives the user can be set afterwards.
 void become_user(const User& user) {
-  const int securebits = static_cast<int>(check(::prctl(PR_GET_SECUREBITS), "prctl", "PR_GET_SECUREBITS"));
+  // #lab 06 become-user: Become process.user: groups, gid, uid, keeping the capabilities.
+  // #hint Set SECBIT_NO_SETUID_FIXUP (prctl PR_GET_SECUREBITS / PR_SET_SECUREBITS) for the
+  // #hint switch, and put the old bits back after it.
+  // #hint setgroups(additional gids), then setresgid, then setresuid: after setresuid we could
+  // #hint no longer change groups. setgroups fails with EPERM in a user namespace whose
+  // #hint setgroups file says deny: that is fine when there are no groups to set.
+  // #hint Then umask(user.umask, 022 when unset).
+  // #region become-user
+  const int securebits =
+      static_cast<int>(check(::prctl(PR_GET_SECUREBITS), "prctl", "PR_GET_SECUREBITS"));
   check(::prctl(PR_SET_SECUREBITS, static_cast<unsigned long>(securebits) | SECBIT_NO_SETUID_FIXUP),
         "prctl", "PR_SET_SECUREBITS");
   std::vector<gid_t> groups(user.additional_gids.begin(), user.additional_gids.end());
@@ -134,6 +142,8 @@ void become_user(const User& user) {
   check(::prctl(PR_SET_SECUREBITS, static_cast<unsigned long>(securebits)), "prctl",
         "PR_SET_SECUREBITS");
   ::umask(static_cast<mode_t>(user.umask.value_or(022)));
+  // #endregion become-user
+  // #endlab
 }
 
 // The command's path candidates, from the container's own PATH.
@@ -171,6 +181,7 @@ void confine(const Config& config, const Process& process) {
   }
 }
 
+// #region set-up-process
 void set_up_process(ProcessContext& context) {
   Trace trace("container");
   // The state directory stays locked by `create` until it returns; `start`
@@ -192,15 +203,24 @@ void set_up_process(ProcessContext& context) {
   trace.mark("security");
   check_command(process);
 }
+// #endregion set-up-process
 
 int wait_for_start_and_exec(const ProcessContext& context) {
   try {
+    // #lab 06 exec-fifo: Wait for `start`: open the exec fifo for writing, and write one byte.
+    // #hint context.exec_fifo is an O_PATH descriptor of the fifo, opened on the host before
+    // #hint the root switch hid its path. /proc/self/fd/N reopens it, O_WRONLY | O_CLOEXEC;
+    // #hint open(2) of a fifo for writing blocks until someone opens it for reading.
+    // #hint `start` waits to read one byte: write it, then close the fifo (UniqueFd does).
+    // #region exec-fifo
     // The fifo was opened O_PATH before the root switch hid it; reopening
     // it for writing through /proc blocks until `start` opens it to read.
     const std::string fifo = "/proc/self/fd/" + std::to_string(context.exec_fifo);
     const UniqueFd writer{
         static_cast<int>(check(::open(fifo.c_str(), O_WRONLY | O_CLOEXEC), "open", "exec fifo"))};
     check(::write(writer.get(), "0", 1), "write", "exec fifo");
+    // #endregion exec-fifo
+    // #endlab
     run_hooks_with_status("startContainer", context.config->hooks.start_container, context.state,
                           Status::running);
   } catch (const Error& error) {
@@ -222,10 +242,14 @@ int exec_command(const Process& process, int preserve_fds) {
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
 
   std::vector<char*> argv;
-  for (const auto& arg : process.args) argv.push_back(const_cast<char*>(arg.c_str()));
+  for (const auto& arg : process.args) {
+    argv.push_back(const_cast<char*>(arg.c_str()));
+  }
   argv.push_back(nullptr);
   std::vector<char*> envp;
-  for (const auto& variable : process.env) envp.push_back(const_cast<char*>(variable.c_str()));
+  for (const auto& variable : process.env) {
+    envp.push_back(const_cast<char*>(variable.c_str()));
+  }
   envp.push_back(nullptr);
   int error = ENOENT;
   for (const auto& candidate : candidates(process)) {

@@ -42,11 +42,11 @@ struct ProcessContext {
   const Config* config = nullptr;
   std::filesystem::path rootfs;  // absolute, on the host
   bool no_pivot = false;
-  int preserve_fds = 0;          // --preserve-fds: 3 .. 3+N-1 pass to the command
-  State state;                   // for the hooks' stdin (pid is filled in by the child)
-  int exec_fifo = -1;            // O_PATH of ROOT/ID/exec.fifo
-  int console_socket = -1;       // connected --console-socket, or -1
-  int state_lock = -1;           // the state directory's lock, which the child must not hold
+  int preserve_fds = 0;     // --preserve-fds: 3 .. 3+N-1 pass to the command
+  State state;              // for the hooks' stdin (pid is filled in by the child)
+  int exec_fifo = -1;       // O_PATH of ROOT/ID/exec.fifo
+  int console_socket = -1;  // connected --console-socket, or -1
+  int state_lock = -1;      // the state directory's lock, which the child must not hold
   std::vector<std::pair<NamespaceType, UniqueFd>> join;  // namespaces to setns into
 };
 

@@ -1,10 +1,10 @@
 // config.json's seccomp object as a chapter 05 profile.
 #include "runtime/seccomp_config.h"
 
+#include <fmt/core.h>
+
 #include <cerrno>
 #include <string>
-
-#include <fmt/core.h>
 
 #include "common/error.h"
 

@@ -13,6 +13,6 @@ namespace berth::runtime {
 
 // Throws berth::Error naming the JSON path of an action Berth cannot carry
 // out (SCMP_ACT_NOTIFY: there is no seccomp agent to notify).
-security::seccomp::Profile seccomp_profile(const Seccomp& seccomp);
+security::seccomp::Profile seccomp_profile(const Seccomp& config);
 
 }  // namespace berth::runtime

@@ -121,15 +121,20 @@ std::string default_spec(bool rootless, uid_t uid, gid_t gid) {
 // #endregion default-spec
 
 std::string features_json() {
-  // The names parse_mount_options (mounts.h) knows; the rest of mount(8)'s
-  // list ("acl", "lazytime", the recursive "rro"...) is not supported.
+  // The names parse_mount_options (mounts.h) turns into mount(2) flags, in
+  // runc's (alphabetical) order; "defaults" is the one that sets none. The
+  // rest of runc's list (the recursive "rro", "rnosuid"... of mount_setattr,
+  // "tmpcopyup") is not supported.
   const Json mount_options = {
-      "ro",         "rw",         "nosuid",      "suid",          "nodev",    "dev",
-      "noexec",     "exec",       "sync",        "async",         "dirsync",  "remount",
-      "mand",       "nomand",     "atime",       "noatime",       "diratime", "nodiratime",
-      "relatime",   "norelatime", "strictatime", "nostrictatime", "bind",     "rbind",
-      "private",    "rprivate",   "shared",      "rshared",       "slave",    "rslave",
-      "unbindable", "runbindable"};
+      "acl",       "async",      "atime",         "bind",       "defaults",
+      "dev",       "diratime",   "dirsync",       "exec",       "iversion",
+      "lazytime",  "loud",       "mand",          "noacl",      "noatime",
+      "nodev",     "nodiratime", "noexec",        "noiversion", "nolazytime",
+      "nomand",    "norelatime", "nostrictatime", "nosuid",     "private",
+      "rbind",     "relatime",   "remount",       "ro",         "rprivate",
+      "rshared",   "rslave",     "runbindable",   "rw",         "shared",
+      "silent",    "slave",      "strictatime",   "suid",       "sync",
+      "unbindable"};
   // config-linux.md's seccomp names, all of which libseccomp 2.5 knows.
   const Json seccomp = {
       {"enabled", true},

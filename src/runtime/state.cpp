@@ -2,6 +2,7 @@
 #include "runtime/state.h"
 
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -13,7 +14,6 @@
 #include <fstream>
 #include <sstream>
 
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "common/error.h"
@@ -51,11 +51,17 @@ UniqueFd lock_directory(const fs::path& dir, const std::string& id) {
 
 // In runc's order of fields (ordered_json keeps insertion order).
 nlohmann::ordered_json state_fields(const State& state, Status status) {
-  return nlohmann::ordered_json{{"ociVersion", state.oci_version}, {"id", state.id},
-              {"pid", state.pid},                {"status", name(status)},
-              {"bundle", state.bundle},          {"rootfs", state.rootfs},
-              {"created", state.created},        {"owner", state.owner},
-              {"annotations", state.annotations}};
+  // A stopped container has no process: its pid is 0 (as runc says).
+  const pid_t pid = status == Status::stopped ? 0 : state.pid;
+  return nlohmann::ordered_json{{"ociVersion", state.oci_version},
+                                {"id", state.id},
+                                {"pid", pid},
+                                {"status", name(status)},
+                                {"bundle", state.bundle},
+                                {"rootfs", state.rootfs},
+                                {"created", state.created},
+                                {"owner", state.owner},
+                                {"annotations", state.annotations}};
 }
 
 }  // namespace
@@ -97,10 +103,18 @@ std::uint64_t process_start_time(pid_t pid) {
 }
 
 Status status_of(const State& state, const fs::path& exec_fifo) {
+  // #lab 06 status: Tell the container's status from the kernel: stopped, created or running.
+  // #hint The process is gone when process_start_time(state.pid) is no longer
+  // #hint state.start_time (0: no such process, or a zombie; another number: a new
+  // #hint process that got the same pid). Then the container is stopped.
+  // #hint Otherwise it waits for start while the exec fifo exists, and runs after.
+  // #region status
   if (state.pid <= 0 || process_start_time(state.pid) != state.start_time) {
     return Status::stopped;
   }
   return fs::exists(exec_fifo) ? Status::created : Status::running;
+  // #endregion status
+  // #endlab
 }
 
 ContainerDir ContainerDir::make(const fs::path& root, const std::string& id) {
@@ -152,11 +166,10 @@ void ContainerDir::write(const State& state) const {
   const fs::path temporary = path_ / "state.json.tmp";
   const std::string text = j.dump(2) + "\n";
   {
-    const UniqueFd fd{static_cast<int>(check(
-        ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), "open",
-        temporary.string()))};
+    const UniqueFd fd{static_cast<int>(
+        check(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600), "open",
+              temporary.string()))};
     check(::write(fd.get(), text.data(), text.size()), "write", temporary.string());
-    check(::fsync(fd.get()), "fsync", temporary.string());
   }
   check(::rename(temporary.c_str(), file.c_str()), "rename", temporary.string());
 }
@@ -186,7 +199,7 @@ std::string rfc3339_now() {
   std::tm utc{};
   ::gmtime_r(&time, &utc);
   char date[32];
-  std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &utc);
+  (void)std::strftime(date, sizeof date, "%Y-%m-%dT%H:%M:%S", &utc);
   return fmt::format("{}.{:09}Z", date, nanoseconds.count());
 }
 

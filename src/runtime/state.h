@@ -43,9 +43,9 @@ struct State {
   // The OCI state (runtime.md "State").
   std::string oci_version;  // of the bundle's config.json
   std::string id;
-  pid_t pid = 0;       // the container's process, as the host sees it
-  std::string bundle;  // absolute path
-  std::string rootfs;  // absolute path
+  pid_t pid = 0;        // the container's process, as the host sees it
+  std::string bundle;   // absolute path
+  std::string rootfs;   // absolute path
   std::string created;  // RFC 3339 UTC time of create, with nanoseconds
   std::string owner;    // "" as runc's, for root
   std::map<std::string, std::string> annotations;
@@ -91,8 +91,9 @@ class ContainerDir {
   // (a create still working, or one that died) or unreadable.
   State read() const;
 
-  // Replaces state.json atomically (a temporary file, fsync, rename), so a
-  // reader sees the old or the new state, never half of one.
+  // Replaces state.json atomically (a temporary file, then rename), so a
+  // reader sees the old or the new state, never half of one. No fsync: the
+  // state root is on a tmpfs (/run), which a crash empties anyway, as runc's.
   void write(const State& state) const;
 
   // Removes the directory and everything in it. The object is unusable after.

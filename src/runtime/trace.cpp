@@ -1,10 +1,10 @@
 // BERTH_TRACE=1: the time of each phase, on stderr.
 #include "runtime/trace.h"
 
+#include <fmt/core.h>
+
 #include <cstdlib>
 #include <string_view>
-
-#include <fmt/core.h>
 
 namespace berth::runtime {
 
@@ -19,7 +19,7 @@ void Trace::mark(std::string_view phase) {
   const auto now = std::chrono::steady_clock::now();
   const std::chrono::duration<double, std::milli> took = now - last_;
   fmt::print(stderr, "berth-runtime trace: [{}] {} {:.2f} ms\n", who_, phase, took.count());
-  std::fflush(stderr);
+  (void)std::fflush(stderr);
   last_ = now;
 }
 

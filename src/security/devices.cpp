@@ -63,13 +63,14 @@ void restrict_devices_v1(const std::string& cgroup_dir, const std::vector<Device
 
 void restrict_devices(const cgroup::Cgroup& group, const std::vector<DeviceRule>& rules) {
   const auto dir = group.directory_of("devices");
-  if (!dir) throw Error("restrict devices", group.path(), "no cgroup v1 devices hierarchy is mounted");
+  if (!dir)
+    throw Error("restrict devices", group.path(), "no cgroup v1 devices hierarchy is mounted");
   if (group.version() == cgroup::Version::v1) {
     restrict_devices_v1(dir->string(), rules);
     return;
   }
-  const UniqueFd fd{static_cast<int>(check(
-      ::open(dir->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC), "open", dir->string()))};
+  const UniqueFd fd{static_cast<int>(
+      check(::open(dir->c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC), "open", dir->string()))};
   attach_device_program_v2(fd.get(), rules);
 }
 

@@ -21,6 +21,8 @@
 #include "cgroup/cgroup.h"
 #include "cgroup/hierarchies.h"
 #include "common/error.h"
+#include "common/fd.h"
+#include "ns/id_map.h"
 #include "process/process.h"
 #include "runtime/cgroup_mount.h"
 #include "support/support.h"
@@ -54,6 +56,10 @@ struct Sandbox {
 
 struct ContainerRun {
   bool no_pivot = false;
+  // In a user namespace too, mapping ids 0-65535 onto the host's same ids:
+  // the container's root has capabilities only over its own namespaces, as
+  // in a rootless container (mknod refused, the host's mount flags locked).
+  bool user_namespace = false;
   // Runs after prepare_root, before switch_root: where the createContainer
   // hooks run, with the host's paths still reachable.
   std::function<void()> after_prepare;
@@ -69,11 +75,25 @@ struct Seen {
 Seen run_container(const Sandbox& box, const runtime::Config& config, const std::string& script,
                    const ContainerRun& run = {}) {
   const std::string output = box.tmp / "output";
+  Pipe maps_written = make_pipe();
   process::SpawnOptions options;
   options.argv = {"/bin/sh", "-c", script};
   options.env = std::vector<std::string>{"PATH=/bin:/sbin:/usr/bin:/usr/sbin"};
-  options.clone_flags = kContainerNamespaces;
+  options.clone_flags = kContainerNamespaces | (run.user_namespace ? CLONE_NEWUSER : 0);
+  if (run.user_namespace) {
+    options.after_clone = [&](pid_t pid) {
+      ns::write_id_maps(pid, {{0, 0, 65536}}, {{0, 0, 65536}});
+      maps_written.write_end.reset();
+    };
+  }
   options.before_exec = [&] {
+    if (run.user_namespace) {
+      // Wait for the parent's maps: EOF once its end of the pipe is closed.
+      maps_written.write_end.reset();
+      char byte = 0;
+      check(::read(maps_written.read_end.get(), &byte, 1), "wait for the id maps");
+      ns::become_root();
+    }
     const int fd = static_cast<int>(
         check(::open(output.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), "open", output));
     check(::dup2(fd, STDOUT_FILENO), "dup2");
@@ -468,12 +488,32 @@ TEST_CASE("mounts: --no-pivot moves the root and chroots", "[mounts][container]"
   Sandbox box;
   const auto seen =
       run_container(box, runc_spec(), "ls /; echo --mounts--; cat /proc/self/mountinfo",
-                    {.no_pivot = true, .after_prepare = {}});
+                    {.no_pivot = true, .user_namespace = false, .after_prepare = {}});
   REQUIRE(seen.exit_code == 0);
   CHECK_THAT(seen.out, StartsWith("bin\ndev\netc\n"));
   const std::string mountinfo = section(seen.out, "mounts");
   CHECK_THAT(find_mount(mountinfo, "/").options, StartsWith("ro,"));
   CHECK(find_mount(mountinfo, "/proc").type == "proc");
+}
+
+TEST_CASE("mounts: in a user namespace, devices are the host's, bound",
+          "[mounts][container][userns]") {
+  Sandbox box;
+  const auto seen = run_container(box, runc_spec(),
+                                  "stat -c '%n %F %t,%T' /dev/null /dev/tty; "
+                                  "echo hello > /dev/null && echo null ok; touch /new-file; "
+                                  "echo --mounts--; cat /proc/self/mountinfo",
+                                  {.no_pivot = false, .user_namespace = true, .after_prepare = {}});
+  REQUIRE(seen.exit_code == 0);
+  CHECK_THAT(seen.out, StartsWith("/dev/null character special file 1,3\n"
+                                  "/dev/tty character special file 5,0\n"
+                                  "null ok\n"));
+  CHECK_THAT(seen.out, Contains("touch: /new-file: Read-only file system"));
+  const std::string mountinfo = section(seen.out, "mounts");
+  // mknod was refused: each node is a bind of the host's.
+  CHECK(find_mount(mountinfo, "/dev/null").type == "devtmpfs");
+  CHECK_THAT(find_mount(mountinfo, "/").options, StartsWith("ro,"));
+  CHECK_THAT(find_mount(mountinfo, "/sys").options, StartsWith("ro,nosuid,nodev,noexec"));
 }
 
 // ---- A hostile rootfs -----------------------------------------------------------
@@ -514,13 +554,13 @@ TEST_CASE("mounts: symlinked destinations resolve inside the rootfs", "[mounts][
   config.mounts.push_back({"/sub/up/escaped", "tmpfs", "tmpfs", {"size=1m"}});
   const auto seen = run_container(
       box, config, "cat /absolute/marker; echo --mounts--; cat /proc/self/mountinfo",
-      {.after_prepare = [&] {
-        // In the child's namespace, before the root switch: had a mount
-        // gone to the host's directories, it would show here.
-        if (!fs::is_empty(outside_a) || !fs::is_empty(outside_b) || fs::exists("/escaped")) {
-          throw Error("check", box.tmp.path().string(), "a mount landed outside the rootfs");
-        }
-      }});
+      {.no_pivot = false, .user_namespace = false, .after_prepare = [&] {
+         // In the child's namespace, before the root switch: had a mount
+         // gone to the host's directories, it would show here.
+         if (!fs::is_empty(outside_a) || !fs::is_empty(outside_b) || fs::exists("/escaped")) {
+           throw Error("check", box.tmp.path().string(), "a mount landed outside the rootfs");
+         }
+       }});
   REQUIRE(seen.exit_code == 0);
   CHECK(seen.out.starts_with("bound\n"));
   const std::string mountinfo = section(seen.out, "mounts");

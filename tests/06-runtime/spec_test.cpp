@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "runtime/config.h"
+#include "runtime/mounts.h"
 #include "security/security.h"
 #include "support/support.h"
 
@@ -125,8 +126,24 @@ TEST_CASE("spec: features has runc's fields, indented as runc does", "[spec]") {
     INFO("linux." + key);
     CHECK(ours.at("linux").contains(key));
   }
+  // runc knows every mount option we list.
+  const auto theirs_options = theirs.at("mountOptions").get<std::vector<std::string>>();
+  for (const std::string& option : listed_mount_options()) {
+    INFO(option);
+    CHECK(std::find(theirs_options.begin(), theirs_options.end(), option) != theirs_options.end());
+  }
   // The seccomp names are the spec's, which runc lists too.
   CHECK(ours.at("linux").at("seccomp").at("actions") ==
         theirs.at("linux").at("seccomp").at("actions"));
   CHECK(runtime::features_json().substr(0, 24) == runc.out.substr(0, 24));
+}
+
+TEST_CASE("spec: every mount option features lists is one mounts.cpp knows", "[spec]") {
+  // One it does not know goes to mount(2)'s data, for the filesystem to refuse.
+  CHECK(runtime::parse_mount_options({"bogus"}).data == "bogus");
+  for (const std::string& option : listed_mount_options()) {
+    INFO(option);
+    // A flag, or a propagation: nothing left for the filesystem.
+    CHECK(runtime::parse_mount_options({option}).data.empty());
+  }
 }
