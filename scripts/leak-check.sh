@@ -6,7 +6,8 @@
 #
 # "Berth's" means: a mount, network device or network namespace whose name
 # contains "berth"; a cgroup named by this build's tests (berth-test-TAG-*) or
-# by a berth program (berth*, but not another build's berth-test-*); a process
+# by a berth program (berth*, but not another build's berth-test-* nor a
+# running `make bench`'s berth-bench-*); a process
 # running a program of this build (a container's init is one: it is berth's
 # own code, never exec'ed away) or living under one of this build's temporary
 # directories; a leftover /tmp/berth-test-TAG-* directory. TAG is the build's
@@ -26,7 +27,8 @@ snapshot() {
     awk '$5 ~ /berth/ || $4 ~ /berth/ { print "mount " $5 }' /proc/self/mountinfo
     # cgroups, on every hierarchy (v1 and v2).
     find /sys/fs/cgroup -mindepth 1 -maxdepth 4 -type d \
-        \( -name "$ours-*" -o \( -name 'berth*' ! -name 'berth-test-*' \) \) 2>/dev/null |
+        \( -name "$ours-*" -o \( -name 'berth*' ! -name 'berth-test-*' ! -name 'berth-bench-*' \) \) \
+        2>/dev/null |
         sed 's/^/cgroup /'
     # Network devices in the host's namespace, and named network namespaces.
     ip -o link show 2>/dev/null | awk -F': ' '$2 ~ /berth/ { print "netdev " $2 }'

@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -29,6 +30,7 @@
 #include "runtime/console.h"
 #include "runtime/hooks.h"
 #include "runtime/process_setup.h"
+#include "runtime/terminal.h"
 #include "runtime/trace.h"
 #include "security/devices.h"
 
@@ -192,9 +194,12 @@ struct Created {
   ns::Container container;
   std::unique_ptr<cgroup::Cgroup> group;
   State state;
+  UniqueFd terminal;  // the master of its terminal, when we relay it
 };
 
-Created create_locked(const CreateOptions& options, const ContainerDir& dir) {
+// `relay`: for process.terminal without --console-socket, have the master
+// sent to us, to relay (terminal.h).
+Created create_locked(const CreateOptions& options, const ContainerDir& dir, bool relay) {
   Trace trace("parent");
   fs::path bundle = fs::absolute(options.bundle).lexically_normal();
   if (!bundle.has_filename()) bundle = bundle.parent_path();  // "/b/" -> "/b"
@@ -203,7 +208,7 @@ Created create_locked(const CreateOptions& options, const ContainerDir& dir) {
   if (!config.linux) {
     throw Error("config.json", "linux", "missing: berth-runtime runs Linux containers");
   }
-  if (config.process->terminal && options.console_socket.empty()) {
+  if (config.process->terminal && options.console_socket.empty() && !relay) {
     throw Error("process.terminal", "true",
                 "needs --console-socket to hand the terminal to (or set terminal to false)");
   }
@@ -231,10 +236,17 @@ Created create_locked(const CreateOptions& options, const ContainerDir& dir) {
   context.exec_fifo = fifo_fd.get();
   context.state_lock = dir.lock_fd();
   UniqueFd console;
-  if (config.process->terminal) {
+  UniqueFd ours;  // our end of the socket pair, when we relay
+  if (config.process->terminal && !options.console_socket.empty()) {
     console = connect_console_socket(options.console_socket);
-    context.console_socket = console.get();
+  } else if (config.process->terminal) {
+    int pair[2] = {-1, -1};
+    check(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair), "socketpair",
+          "for the terminal");
+    console = UniqueFd{pair[0]};
+    ours = UniqueFd{pair[1]};
   }
+  context.console_socket = console.get();
   ns::ContainerSpec spec = container_spec(config, context);
   trace.mark("prepare");
 
@@ -265,14 +277,16 @@ Created create_locked(const CreateOptions& options, const ContainerDir& dir) {
   dir.write(state);
   write_pid_file(options.pid_file, state.pid);
   trace.mark("save state");
-  return Created{std::move(container), std::move(group), std::move(state)};
+  UniqueFd terminal;
+  if (ours) terminal = std::move(receive_fd(ours.get()).fd);
+  return Created{std::move(container), std::move(group), std::move(state), std::move(terminal)};
 }
 
 // Runs create_locked(), removing the state directory again if it fails.
-Created create_container(const CreateOptions& options) {
+Created create_container(const CreateOptions& options, bool relay = false) {
   ContainerDir dir = ContainerDir::make(options.root, options.id);
   try {
-    return create_locked(options, dir);
+    return create_locked(options, dir, relay);
   } catch (...) {
     dir.remove();
     throw;
@@ -347,7 +361,7 @@ int run(const CreateOptions& options, bool detach, bool keep) {
   // Blocked from before the container exists, so that a signal that comes
   // early waits to be passed on (process::BlockedSignals).
   const process::BlockedSignals signals;
-  Created created = create_container(options);
+  Created created = create_container(options, !detach);
   try {
     start(options.root, options.id);
   } catch (...) {
@@ -359,7 +373,8 @@ int run(const CreateOptions& options, bool detach, bool keep) {
     created.group->release();
     return 0;
   }
-  const int code = created.container.wait_forwarding_signals();
+  const int code = created.terminal ? relay_terminal(created.terminal, created.container)
+                                    : created.container.wait_forwarding_signals();
   created.group->release();  // remove() below removes it, with the hooks
   if (!keep) remove(options.root, options.id, true);
   return code;

@@ -227,3 +227,21 @@ TEST_CASE("lifecycle: the command runs as process.user, with the capabilities gi
   CHECK_THAT(result.out, Catch::Contains("CapEff:\t0000000000000400"));  // bit 10 only
   CHECK_THAT(result.out, Catch::Contains("0022"));
 }
+
+TEST_CASE("lifecycle: run relays the container's terminal when no console socket is given") {
+  Bundle bundle({"sh"});
+  bundle.config["process"]["terminal"] = true;
+  bundle.save();
+  // script(1) gives berth-runtime a terminal of its own, as a person's shell would.
+  const std::string command = bin("berth-runtime").string() + " --root " +
+                              bundle.state_root().string() + " run -b " +
+                              bundle.path().string() + " c1";
+  RunOptions options;
+  options.input = "tty; echo $((6*7)); exit 7\n";
+  const CommandResult result = run({"script", "-qec", command, "/dev/null"}, options);
+  INFO(result.out << result.err);
+  CHECK(result.exit_code == 7);
+  CHECK_THAT(result.out, Catch::Contains("/dev/pts/0"));
+  CHECK_THAT(result.out, Catch::Contains("42"));
+  CHECK_FALSE(fs::exists(bundle.state_root() / "c1"));
+}
