@@ -7,6 +7,7 @@
 //   start ID                        let a created container run its command
 //   run ID -b DIR [-d] [--keep] ... create and start (and wait, and delete)
 //   state ID                        the OCI state JSON
+//   pause ID / resume ID            freeze a container's processes, and thaw them
 //   kill [-a] ID [SIGNAL]           send a signal (default SIGTERM)
 //   delete [-f] ID                  remove a stopped container
 //   exec ID (-p process.json | CMD...) [-d] [-t] [--cwd D] [-e K=V] [-u UID[:GID]] ...
@@ -92,8 +93,6 @@ void write_spec(const std::string& bundle, bool rootless) {
 
 // Defines every command; the one given on the command line sets `action`.
 void define_commands(CLI::App& app, Options& o, std::function<int()>& action) {
-  const auto root = [&o] { return fs::path(o.root); };
-
   CLI::App* spec = app.add_subcommand("spec", "write a starting config.json");
   spec->add_flag("--rootless", o.rootless, "for a user without privileges");
   spec->add_option("-b,--bundle", o.bundle, "where to write it");
@@ -103,7 +102,7 @@ void define_commands(CLI::App& app, Options& o, std::function<int()>& action) {
   add_create_options(*create, o.create, o.no_new_keyring);
   create->callback([&] {
     action = [&] {
-      o.create.root = root();
+      o.create.root = fs::path(o.root);
       runtime::create(o.create);
       return 0;
     };
@@ -115,32 +114,44 @@ void define_commands(CLI::App& app, Options& o, std::function<int()>& action) {
   run->add_flag("--keep", o.keep, "do not delete it when it ends");
   run->callback([&] {
     action = [&] {
-      o.create.root = root();
+      o.create.root = fs::path(o.root);
       return runtime::run(o.create, o.detach, o.keep);
     };
   });
 
   CLI::App* start = app.add_subcommand("start", "let a created container run its command");
   start->add_option("id", o.id, "the container's id")->required();
-  start->callback([&] { action = [&] { return runtime::start(root(), o.id), 0; }; });
+  start->callback([&] { action = [&] { return runtime::start(fs::path(o.root), o.id), 0; }; });
 
   CLI::App* state = app.add_subcommand("state", "print a container's state as JSON");
   state->add_option("id", o.id, "the container's id")->required();
-  state->callback(
-      [&] { action = [&] { return chapters::print_state(runtime::state(root(), o.id)), 0; }; });
+  state->callback([&] {
+    action = [&] { return chapters::print_state(runtime::state(fs::path(o.root), o.id)), 0; };
+  });
+
+  CLI::App* pause = app.add_subcommand("pause", "freeze every process of a container");
+  pause->add_option("id", o.id, "the container's id")->required();
+  pause->callback([&] { action = [&] { return runtime::pause(fs::path(o.root), o.id), 0; }; });
+
+  CLI::App* resume = app.add_subcommand("resume", "let a paused container go on");
+  resume->add_option("id", o.id, "the container's id")->required();
+  resume->callback([&] { action = [&] { return runtime::resume(fs::path(o.root), o.id), 0; }; });
 
   CLI::App* kill = app.add_subcommand("kill", "send a signal to a container's process");
   kill->add_flag("-a,--all", o.all, "to every process of the container");
   kill->add_option("id", o.id, "the container's id")->required();
   kill->add_option("signal", o.signal, "a name or number")->default_str("SIGTERM");
   kill->callback([&] {
-    action = [&] { return runtime::kill(root(), o.id, runtime::parse_signal(o.signal), o.all), 0; };
+    action = [&] {
+      return runtime::kill(fs::path(o.root), o.id, runtime::parse_signal(o.signal), o.all), 0;
+    };
   });
 
   CLI::App* remove = app.add_subcommand("delete", "delete a stopped container");
   remove->add_flag("-f,--force", o.force, "kill it first if it runs");
   remove->add_option("id", o.id, "the container's id")->required();
-  remove->callback([&] { action = [&] { return runtime::remove(root(), o.id, o.force), 0; }; });
+  remove->callback(
+      [&] { action = [&] { return runtime::remove(fs::path(o.root), o.id, o.force), 0; }; });
 
   CLI::App* exec = app.add_subcommand("exec", "run another process in a container");
   exec->positionals_at_end();
@@ -155,7 +166,7 @@ void define_commands(CLI::App& app, Options& o, std::function<int()>& action) {
   exec->add_option("--console-socket", o.exec.console_socket, "where to send the terminal");
   exec->add_option("--pid-file", o.exec.pid_file, "write its pid to this file");
   exec->add_option("--preserve-fds", o.exec.preserve_fds, "pass descriptors 3.. on");
-  exec->callback([&] { action = [&] { return runtime::exec(root(), o.id, o.exec); }; });
+  exec->callback([&] { action = [&] { return runtime::exec(fs::path(o.root), o.id, o.exec); }; });
 
   CLI::App* list = app.add_subcommand("list", "list the containers");
   list->add_flag("-q,--quiet", o.quiet, "ids only");
@@ -163,7 +174,7 @@ void define_commands(CLI::App& app, Options& o, std::function<int()>& action) {
       ->check(CLI::IsMember({"table", "json"}));
   list->callback([&] {
     action = [&] {
-      return chapters::print_list(runtime::list(root()), o.format == "json", o.quiet), 0;
+      return chapters::print_list(runtime::list(fs::path(o.root)), o.format == "json", o.quiet), 0;
     };
   });
 
@@ -172,7 +183,9 @@ void define_commands(CLI::App& app, Options& o, std::function<int()>& action) {
   ps->add_option("-f,--format", o.format, "table or json")->check(CLI::IsMember({"table", "json"}));
   ps->callback([&] {
     action = [&] {
-      return chapters::print_processes(runtime::processes(root(), o.id), o.format == "json"), 0;
+      return chapters::print_processes(runtime::processes(fs::path(o.root), o.id),
+                                       o.format == "json"),
+             0;
     };
   });
 

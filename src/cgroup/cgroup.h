@@ -117,6 +117,8 @@ class Cgroup {
   // (a v1 host without the freezer hierarchy).
   virtual void freeze() = 0;
   virtual void thaw() = 0;
+  // Whether the cgroup is frozen (false where there is no freezer).
+  virtual bool frozen() const = 0;
 
   // Kills every process still in the cgroup, waits until it is empty and
   // removes its directories, and the parents create() made for it that

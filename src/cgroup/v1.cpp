@@ -188,6 +188,11 @@ class V1Cgroup final : public Cgroup {
 
   void thaw() override { write_file(freezer() / "freezer.state", "THAWED"); }
 
+  bool frozen() const override {
+    const auto it = dirs_.find(std::string(kFreezer));
+    return it != dirs_.end() && read_file(it->second / "freezer.state") == "FROZEN\n";
+  }
+
   void remove() override {
     if (removed_) {
       return;

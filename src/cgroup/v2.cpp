@@ -143,6 +143,8 @@ class V2Cgroup final : public Cgroup {
 
   void thaw() override { write_file(dir_ / "cgroup.freeze", "0"); }
 
+  bool frozen() const override { return read_key(dir_ / "cgroup.events", "frozen") == 1; }
+
   void remove() override {
     if (removed_) {
       return;

@@ -380,12 +380,44 @@ int run(const CreateOptions& options, bool detach, bool keep) {
   return code;
 }
 
+// The status from the kernel, paused included.
+Status current_status(const ContainerDir& dir, const State& state) {
+  const Status status = status_of(state, dir.exec_fifo());
+  if (status != Status::running) return status;
+  try {
+    return cgroup::open(state.cgroup)->frozen() ? Status::paused : status;
+  } catch (const Error& error) {
+    log::warn("{}", error.what());  // its cgroup removed behind our back
+    return status;
+  }
+}
+
 Snapshot state(const fs::path& root, const std::string& id) {
   const ContainerDir dir = ContainerDir::open(root, id);
   Snapshot snapshot;
   snapshot.state = dir.read();
-  snapshot.status = status_of(snapshot.state, dir.exec_fifo());
+  snapshot.status = current_status(dir, snapshot.state);
   return snapshot;
+}
+
+void pause(const fs::path& root, const std::string& id) {
+  const ContainerDir dir = ContainerDir::open(root, id);
+  const State state = dir.read();
+  const Status status = current_status(dir, state);
+  if (status != Status::running) {
+    throw Error("container", id, fmt::format("cannot pause: it is {}", name(status)));
+  }
+  cgroup::open(state.cgroup)->freeze();
+}
+
+void resume(const fs::path& root, const std::string& id) {
+  const ContainerDir dir = ContainerDir::open(root, id);
+  const State state = dir.read();
+  const Status status = current_status(dir, state);
+  if (status != Status::paused) {
+    throw Error("container", id, fmt::format("cannot resume: it is {}", name(status)));
+  }
+  cgroup::open(state.cgroup)->thaw();
 }
 
 std::vector<Snapshot> list(const fs::path& root) {
@@ -418,12 +450,15 @@ void kill(const fs::path& root, const std::string& id, int signal, bool all) {
 void remove(const fs::path& root, const std::string& id, bool force) {
   ContainerDir dir = ContainerDir::open(root, id);
   const State state = dir.read();
-  const Status status = status_of(state, dir.exec_fifo());
-  if (status == Status::running && !force) {
-    throw Error("container", id, "cannot delete: it is running (stop it, or use --force)");
+  const Status status = current_status(dir, state);
+  if ((status == Status::running || status == Status::paused) && !force) {
+    throw Error("container", id,
+                fmt::format("cannot delete: it is {} (stop it, or use --force)", name(status)));
   }
   if (status != Status::stopped) {
+    const auto group = cgroup::open(state.cgroup);
     ::kill(state.pid, SIGKILL);
+    if (group->frozen()) group->thaw();  // a frozen process cannot die
     wait_until_stopped(state);
   }
   destroy(dir, state);

@@ -65,6 +65,12 @@ Snapshot state(const std::filesystem::path& root, const std::string& id);
 // Every container under `root`, sorted by id.
 std::vector<Snapshot> list(const std::filesystem::path& root);
 
+// Freezes every process of a running container where it stands (its cgroup's
+// freezer, chapter 04), and lets them go on. The status reads "paused" in
+// between.
+void pause(const std::filesystem::path& root, const std::string& id);
+void resume(const std::filesystem::path& root, const std::string& id);
+
 // Sends `signal` to the container's process, or with `all`, to every
 // process in its cgroup. An error for a stopped container.
 void kill(const std::filesystem::path& root, const std::string& id, int signal, bool all);

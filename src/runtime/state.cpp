@@ -74,6 +74,8 @@ std::string_view name(Status status) {
       return "created";
     case Status::running:
       return "running";
+    case Status::paused:
+      return "paused";
     case Status::stopped:
       return "stopped";
   }

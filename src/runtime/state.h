@@ -30,8 +30,8 @@ namespace berth::runtime {
 
 // The OCI lifecycle (runtime.md): creating while `create` works, created
 // once the process waits for `start`, running after it, stopped once the
-// process has ended.
-enum class Status { creating, created, running, stopped };
+// process has ended; and runc's paused, while `pause` has frozen its cgroup.
+enum class Status { creating, created, running, paused, stopped };
 
 // "created", ...: the spelling of the state JSON.
 std::string_view name(Status status);

@@ -55,7 +55,8 @@ bool copy(int from, int to) {
 void forward_pending_signals(ns::Container& container) {
   sigset_t forwarded;
   sigemptyset(&forwarded);
-  for (const int signal : {SIGINT, SIGTERM, SIGHUP}) sigaddset(&forwarded, signal);
+  for (const int signal : {SIGINT, SIGTERM, SIGHUP})
+    sigaddset(&forwarded, signal);
   const timespec now{};
   for (int signal = ::sigtimedwait(&forwarded, nullptr, &now); signal > 0;
        signal = ::sigtimedwait(&forwarded, nullptr, &now)) {

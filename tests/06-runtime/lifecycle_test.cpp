@@ -234,8 +234,8 @@ TEST_CASE("lifecycle: run relays the container's terminal when no console socket
   bundle.save();
   // script(1) gives berth-runtime a terminal of its own, as a person's shell would.
   const std::string command = bin("berth-runtime").string() + " --root " +
-                              bundle.state_root().string() + " run -b " +
-                              bundle.path().string() + " c1";
+                              bundle.state_root().string() + " run -b " + bundle.path().string() +
+                              " c1";
   RunOptions options;
   options.input = "tty; echo $((6*7)); exit 7\n";
   const CommandResult result = run({"script", "-qec", command, "/dev/null"}, options);
@@ -244,4 +244,23 @@ TEST_CASE("lifecycle: run relays the container's terminal when no console socket
   CHECK_THAT(result.out, Catch::Contains("/dev/pts/0"));
   CHECK_THAT(result.out, Catch::Contains("42"));
   CHECK_FALSE(fs::exists(bundle.state_root() / "c1"));
+}
+
+TEST_CASE("lifecycle: pause freezes the container's processes and resume lets them go on") {
+  Bundle bundle({"sh", "-c", "i=0; while true; do i=$((i+1)); echo $i > /tick; sleep 0.05; done"});
+  REQUIRE(bundle.runtime({"run", "-d", "c1"}, true).exit_code == 0);
+  std::this_thread::sleep_for(200ms);
+  REQUIRE(bundle.runtime({"pause", "c1"}).exit_code == 0);
+  CHECK(state_of(bundle, "c1").at("status") == "paused");
+  const std::string frozen_at = read_file(bundle.rootfs() / "tick");
+  std::this_thread::sleep_for(300ms);
+  CHECK(read_file(bundle.rootfs() / "tick") == frozen_at);  // nothing ran
+  CHECK_THAT(bundle.runtime({"pause", "c1"}).err, Catch::Contains("cannot pause: it is paused"));
+
+  REQUIRE(bundle.runtime({"resume", "c1"}).exit_code == 0);
+  CHECK(state_of(bundle, "c1").at("status") == "running");
+  std::this_thread::sleep_for(300ms);
+  CHECK(read_file(bundle.rootfs() / "tick") != frozen_at);
+  REQUIRE(bundle.runtime({"pause", "c1"}).exit_code == 0);
+  REQUIRE(bundle.runtime({"delete", "-f", "c1"}).exit_code == 0);  // even when paused
 }
