@@ -34,7 +34,8 @@ const std::vector<std::string> kControllers = {"memory", "cpu",     "cpuacct",
 constexpr std::string_view kFreezer = "freezer";
 
 bool is_optional(const std::string& controller) {
-  return controller == kFreezer || controller == "devices";
+  return std::ranges::find(kControllers, controller) == kControllers.end() ||
+         controller == kFreezer || controller == "devices";
 }
 
 // controller -> its directory for `path`.
@@ -43,11 +44,13 @@ using Directories = std::map<std::string, fs::path>;
 Directories find_directories(const std::string& path) {
   const auto hierarchies = v1_hierarchies();
   Directories dirs;
+  std::set<fs::path> used;  // mount points
   for (const auto& controller : kControllers) {
     for (const auto& hierarchy : hierarchies) {
       if (std::find(hierarchy.controllers.begin(), hierarchy.controllers.end(), controller) !=
           hierarchy.controllers.end()) {
         dirs.emplace(controller, hierarchy.mount_point / path);
+        used.insert(hierarchy.mount_point);
         break;
       }
     }
@@ -56,7 +59,23 @@ Directories find_directories(const std::string& path) {
                   "not mounted (no such cgroup mount in /proc/self/mountinfo)");
     }
   }
+  // The other hierarchies (cpuset, blkio, name=systemd, ...) hold no limits
+  // of ours, but the container joins them too, as runc's does: otherwise it
+  // would stay in its creator's cgroups there, and be counted with it.
+  for (const auto& hierarchy : hierarchies) {
+    if (!used.contains(hierarchy.mount_point)) {
+      dirs.emplace(hierarchy.mount_point.filename().string(), hierarchy.mount_point / path);
+    }
+  }
   return dirs;
+}
+
+// A new cpuset cgroup starts with no CPUs and no memory nodes, and the kernel
+// lets no process join it so: it gets its parent's.
+void inherit_cpuset(const fs::path& dir) {
+  for (const char* file : {"cpuset.cpus", "cpuset.mems"}) {
+    if (read_file(dir / file) == "\n") write_file(dir / file, read_file(dir.parent_path() / file));
+  }
 }
 
 // The distinct directories, in order: cpu and cpuacct may share one.
@@ -280,8 +299,14 @@ std::unique_ptr<Cgroup> create_v1(const std::string& path, const Limits& limits)
   // made so far.
   auto cgroup = std::make_unique<V1Cgroup>(path, dirs);
   for (const auto& dir : distinct(dirs)) {
-    cgroup->adopt_parents(make_parent_directories(dir));
+    const std::vector<fs::path> made = make_parent_directories(dir);
+    cgroup->adopt_parents(made);
     make_directory(dir);
+    if (fs::exists(dir / "cpuset.cpus")) {
+      for (const auto& parent : made)
+        inherit_cpuset(parent);
+      inherit_cpuset(dir);
+    }
   }
   apply_limits(dirs, limits);
   return cgroup;
