@@ -87,7 +87,7 @@ void write_spec(const std::string& bundle, bool rootless) {
   if (fs::exists(file)) throw Error("spec", file.string(), "exists already: remove it first");
   std::ofstream out(file);
   if (!out) throw Error("open", file.string(), errno);
-  out << runtime::default_spec(rootless, ::getuid(), ::getgid());
+  out << runtime::default_spec(rootless, ::geteuid(), ::getegid());
   if (!out.flush()) throw Error("write", file.string(), errno);
 }
 

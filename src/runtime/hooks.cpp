@@ -54,8 +54,14 @@ std::vector<char*> c_array(const std::vector<std::string>& strings) {
   return array;
 }
 
-// Reads what the pipe holds now into `text` (keeping the first 4 KiB, enough
-// for the line an error shows). False once the hook closed its end.
+// What a hook wrote: the start of it, enough for the line an error shows.
+struct Output {
+  std::string out;
+  std::string err;
+};
+
+// Reads what the pipe holds now into `text`, keeping its first 4 KiB. False
+// once the hook closed its end.
 bool read_available(int fd, std::string& text) {
   char buffer[4096];
   for (;;) {
@@ -68,12 +74,14 @@ bool read_available(int fd, std::string& text) {
   }
 }
 
-// Waits for the hook to end, reading its stderr meanwhile: a hook that fills
-// the pipe blocks until someone reads it. A pidfd tells us of the end in the
-// same poll(2). False if `deadline` came first.
-bool wait_reading_stderr(int pidfd, int stderr_fd, std::optional<Clock::time_point> deadline,
-                         std::string& stderr_text) {
-  pollfd fds[2] = {{pidfd, POLLIN, 0}, {stderr_fd, POLLIN, 0}};
+// Waits for the hook to end, reading its stdout and stderr meanwhile: a hook
+// that fills a pipe blocks until someone reads it. A pidfd tells of the end
+// in the same poll(2). False if `deadline` came first.
+bool wait_reading(int pidfd, const Pipe& out, const Pipe& err,
+                  std::optional<Clock::time_point> deadline, Output& output) {
+  pollfd fds[3] = {
+      {pidfd, POLLIN, 0}, {out.read_end.get(), POLLIN, 0}, {err.read_end.get(), POLLIN, 0}};
+  std::string* texts[3] = {nullptr, &output.out, &output.err};
   for (;;) {
     int timeout_ms = -1;
     if (deadline) {
@@ -81,18 +89,21 @@ bool wait_reading_stderr(int pidfd, int stderr_fd, std::optional<Clock::time_poi
       if (left.count() <= 0) return false;
       timeout_ms = static_cast<int>(std::min<long long>(left.count(), INT_MAX));
     }
-    if (::poll(fds, 2, timeout_ms) == -1) {
+    if (::poll(fds, 3, timeout_ms) == -1) {
       if (errno == EINTR) continue;
       throw Error("poll", "hook", errno);
     }
-    // A negative fd is one poll(2) skips: the hook closed its stderr.
-    if (fds[1].revents != 0 && !read_available(stderr_fd, stderr_text)) fds[1].fd = -1;
-    if (fds[0].revents != 0) {
-      // The hook ended. A child it left behind may still hold the pipe:
-      // take what is there now, without waiting for that one too.
-      if (fds[1].fd >= 0) read_available(stderr_fd, stderr_text);
-      return true;
+    // The hook may have ended. A child it left behind may still hold the
+    // pipes: then take what is there now, without waiting for that one too.
+    const bool ended = fds[0].revents != 0;
+    for (int i = 1; i < 3; ++i) {
+      // A negative fd is one poll(2) skips: the hook closed that pipe.
+      if ((fds[i].revents != 0 || (ended && fds[i].fd >= 0)) &&
+          !read_available(fds[i].fd, *texts[i])) {
+        fds[i].fd = -1;
+      }
     }
+    if (ended) return true;
   }
 }
 
@@ -108,12 +119,10 @@ std::string first_line(const std::string& text) {
   return text.substr(0, text.find('\n'));
 }
 
-// Starts the hook with the state on its stdin, its stdout thrown away and
-// its stderr into `stderr_pipe`.
+// Starts the hook with the state on its stdin, its stdout and stderr into
+// the pipes.
 process::Child start_hook(const std::string& what, const Hook& hook, const UniqueFd& state,
-                          const UniqueFd& stderr_pipe) {
-  const UniqueFd null{
-      static_cast<int>(check(::open("/dev/null", O_WRONLY | O_CLOEXEC), "open", "/dev/null"))};
+                          const Pipe& out, const Pipe& err) {
   // args[0] is the hook's argv[0], which need not be its path (a busybox
   // applet); spawn() would exec argv[0] itself, so the hook is exec'd from
   // before_exec, and spawn() reports a failed execve as for its own.
@@ -124,8 +133,8 @@ process::Child start_hook(const std::string& what, const Hook& hook, const Uniqu
   options.argv = args;
   options.before_exec = [&] {
     ::dup2(state.get(), STDIN_FILENO);
-    ::dup2(null.get(), STDOUT_FILENO);
-    ::dup2(stderr_pipe.get(), STDERR_FILENO);
+    ::dup2(out.write_end.get(), STDOUT_FILENO);
+    ::dup2(err.write_end.get(), STDERR_FILENO);
     ::execve(hook.path.c_str(), argv.data(), envp.data());
     throw Error("exec", hook.path, errno);
   };
@@ -140,26 +149,32 @@ process::Child start_hook(const std::string& what, const Hook& hook, const Uniqu
 
 // #region run-hook
 void run_hook(const std::string& what, const Hook& hook, const std::string& state_json) {
-  Pipe errors = make_pipe();
-  process::Child child = start_hook(what, hook, state_file(state_json), errors.write_end);
+  Pipe out = make_pipe();
+  Pipe err = make_pipe();
+  process::Child child = start_hook(what, hook, state_file(state_json), out, err);
   const auto started = Clock::now();
-  errors.write_end.reset();  // or the pipe would never end
+  // Only the hook may hold the write ends now, or the pipes would never end.
+  out.write_end.reset();
+  err.write_end.reset();
   // (glibc 2.36's <sys/pidfd.h> lacks extern "C": the system call it is.)
   const UniqueFd pidfd{
       static_cast<int>(check(::syscall(SYS_pidfd_open, child.pid(), 0), "pidfd_open", what))};
-  check(::fcntl(errors.read_end.get(), F_SETFL, O_NONBLOCK), "fcntl", "hook stderr");
+  for (const Pipe* pipe : {&out, &err}) {
+    check(::fcntl(pipe->read_end.get(), F_SETFL, O_NONBLOCK), "fcntl", "hook output");
+  }
 
   std::optional<Clock::time_point> deadline;
   if (hook.timeout) deadline = started + std::chrono::seconds{*hook.timeout};
-  std::string stderr_text;
-  if (!wait_reading_stderr(pidfd.get(), errors.read_end.get(), deadline, stderr_text)) {
+  Output output;
+  if (!wait_reading(pidfd.get(), out, err, deadline, output)) {
     child.kill(SIGKILL);
     child.wait();
     throw Error(what, hook.path, fmt::format("killed after its timeout of {} s", *hook.timeout));
   }
   const int code = child.wait();
   if (code == 0) return;
-  const std::string line = first_line(stderr_text);
+  // Like runc, say what the hook said: on stderr, or if nothing, on stdout.
+  const std::string line = first_line(output.err.empty() ? output.out : output.err);
   throw Error(what, hook.path, line.empty() ? describe(code) : describe(code) + ": " + line);
 }
 // #endregion run-hook

@@ -20,6 +20,10 @@ namespace berth::runtime {
 // ("createRuntime"). Throws berth::Error at the first that fails, e.g.
 //     hook createRuntime[1] /usr/bin/x: exited with code 3: <first line of its stderr>
 //     hook prestart[0] /usr/bin/slow: killed after its timeout of 2 s
+// (the first line of its stdout when it wrote nothing on stderr). A hook's
+// output is read while it runs and shown only in that error; a hook ends
+// for run_hooks when its process ends, even if a child it left behind still
+// holds its stdout or stderr.
 void run_hooks(std::string_view point, const std::vector<Hook>& hooks,
                const std::string& state_json);
 

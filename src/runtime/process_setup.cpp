@@ -190,6 +190,8 @@ void set_up_process(ProcessContext& context) {
   const Config& config = *context.config;
   const Process& process = *config.process;
   context.state.pid = host_pid();
+  // Relative paths in config.json (a bind mount's source) are the bundle's.
+  check(::chdir(context.state.bundle.c_str()), "chdir", context.state.bundle);
   join_namespaces(context);
   prepare_root(config, context.rootfs);
   trace.mark("mounts");

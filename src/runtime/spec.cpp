@@ -18,8 +18,8 @@ namespace {
 
 using Json = nlohmann::ordered_json;
 
-// Docker's default capabilities were cut, for `runc spec`, to the three an
-// interactive `sh` needs: kill its children, bind low ports, write the audit log.
+// Three of Docker's default capabilities, enough for an interactive shell:
+// signal its children, bind low ports, write to the audit log (login does).
 Json spec_capabilities() {
   const Json names = {"CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE"};
   return {{"bounding", names}, {"effective", names}, {"permitted", names}, {"ambient", names}};

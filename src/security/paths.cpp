@@ -9,6 +9,7 @@
 // container's own mount namespace, so the host's /proc is never touched.
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 
 #include <cerrno>
 
@@ -75,9 +76,14 @@ void make_paths_readonly(const std::vector<std::string>& paths) {
     // MS_RDONLY is ignored on a plain MS_BIND: the kernel takes a bind's
     // flags only from a remount of it. So: bind the path onto itself, which
     // makes it a mount of its own, then remount that bind read-only.
+    // The remount keeps the nosuid, nodev and noexec the mount had (a
+    // user namespace may not drop them, and runc keeps them too).
     check(::mount(path.c_str(), path.c_str(), nullptr, MS_BIND | MS_REC, nullptr), "bind", path);
-    check(::mount(nullptr, path.c_str(), nullptr,
-                  MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, nullptr),
+    struct statvfs mount_info {};
+    check(::statvfs(path.c_str(), &mount_info), "statvfs", path);
+    // (statvfs's ST_NOSUID, ST_NODEV and ST_NOEXEC are mount's MS_ values.)
+    const unsigned long kept = mount_info.f_flag & (MS_NOSUID | MS_NODEV | MS_NOEXEC);
+    check(::mount(nullptr, path.c_str(), nullptr, MS_BIND | MS_REMOUNT | MS_RDONLY | kept, nullptr),
           "remount read-only", path);
   }
 }

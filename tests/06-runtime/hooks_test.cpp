@@ -73,11 +73,13 @@ TEST_CASE("hooks: the first failing hook stops the rest and is named", "[hooks]"
   CHECK_FALSE(fs::exists(dir / "third-ran"));
 }
 
-TEST_CASE("hooks: a hook killed by a signal, one with nothing on stderr", "[hooks]") {
+TEST_CASE("hooks: a hook killed by a signal, or with nothing on stderr", "[hooks]") {
   CHECK(error_running("poststop", {sh_hook("kill -TERM $$")}) ==
         "hook poststop[0] /bin/sh: killed by signal 15 (SIGTERM)");
   CHECK(error_running("poststart", {sh_hook("exit 1")}) ==
         "hook poststart[0] /bin/sh: exited with code 1");
+  CHECK(error_running("poststart", {sh_hook("echo said on stdout; exit 2")}) ==
+        "hook poststart[0] /bin/sh: exited with code 2: said on stdout");
 }
 
 TEST_CASE("hooks: a hook that cannot be started", "[hooks]") {
@@ -100,12 +102,14 @@ TEST_CASE("hooks: a hook that outlives its timeout is killed", "[hooks]") {
   CHECK_FALSE(fs::exists("/proc/" + pid.substr(0, pid.find('\n'))));
 }
 
-TEST_CASE("hooks: large state, large stderr, and a hook that reads neither", "[hooks]") {
+TEST_CASE("hooks: large state, large output, and a hook that reads no stdin", "[hooks]") {
   const std::string big_state(1 << 20, 'x');
-  // 1 MiB on stderr fills any pipe: the runtime must read while it waits.
+  // 1 MiB on stdout and on stderr fills any pipe: the runtime must read
+  // while it waits.
   CHECK_NOTHROW(runtime::run_hooks(
       "createContainer",
       {sh_hook("i=0; while [ $i -lt 16384 ]; do "
+               "echo 0123456789012345678901234567890123456789012345678901234567890; "
                "echo 0123456789012345678901234567890123456789012345678901234567890 >&2; "
                "i=$((i+1)); done")},
       big_state));

@@ -267,6 +267,19 @@ TEST_CASE("mounts: a cgroup entry on v1 binds each hierarchy's own directory", "
       Contains("malformed line \"garbage\""));
 }
 
+TEST_CASE("mounts: named v1 hierarchies are found in mountinfo", "[mounts][cgroup]") {
+  const auto named = runtime::named_v1_hierarchies(
+      "32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
+      "40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd\n"
+      "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n"
+      "42 31 0:39 / /x/y rw - cgroup cgroup rw,name=other,xattr\n");
+  REQUIRE(named.size() == 2);
+  CHECK(named[0].mount_point == "/sys/fs/cgroup/systemd");
+  CHECK(named[0].controllers == std::vector<std::string>{"name=systemd"});
+  CHECK(named[1].mount_point == "/x/y");
+  CHECK(named[1].controllers == std::vector<std::string>{"name=other"});
+}
+
 TEST_CASE("mounts: a cgroup entry on v2 mounts cgroup2 or binds its own directory",
           "[mounts][cgroup]") {
   const runtime::Mount entry{"/sys/fs/cgroup", "cgroup", "cgroup", {"ro"}};
@@ -308,8 +321,11 @@ TEST_CASE("mounts: runc's default spec gives runc's mounts", "[mounts][container
   const auto cgroup_root = find_mount(mountinfo, "/sys/fs/cgroup");
   if (cgroup::detect_version() == cgroup::Version::v1) {
     CHECK(cgroup_root.type == "tmpfs");
-    const auto hierarchies = cgroup::v1_hierarchies();
+    auto hierarchies = cgroup::v1_hierarchies();
     REQUIRE_FALSE(hierarchies.empty());
+    for (const auto& named : runtime::named_v1_hierarchies(read_file("/proc/self/mountinfo"))) {
+      hierarchies.push_back(named);
+    }
     for (const auto& hierarchy : hierarchies) {
       const auto bound =
           find_mount(mountinfo, "/sys/fs/cgroup/" + hierarchy.mount_point.filename().string());
