@@ -62,6 +62,11 @@ struct Limits {
   // cpu.weight (1 to 10000): weight_from_shares().
   std::optional<std::uint64_t> cpu_shares;
   std::optional<std::int64_t> pids;  // most tasks (processes and threads) at once
+  // Below the limit, what the kernel tries to leave the cgroup when memory
+  // runs short (v1 memory.soft_limit_in_bytes, v2 memory.low), in bytes.
+  std::optional<std::uint64_t> memory_reservation;
+  std::string cpuset_cpus;  // the CPUs it may run on: "0-1", "0,2"; empty: all of the parent's
+  std::string cpuset_mems;  // the memory nodes it may use; empty: the parent's
 };
 
 // What the processes of a cgroup have used, as the kernel counted it.

@@ -5,7 +5,9 @@
 // The process joins each of them; limits, stats and removal visit each. The
 // hierarchies come from /proc/self/mountinfo (hierarchies.h): a hierarchy
 // carrying several controllers (cpu,cpuacct) is one directory for them all.
+#include <linux/magic.h>
 #include <signal.h>
+#include <sys/vfs.h>
 
 #include <algorithm>
 #include <chrono>
@@ -59,13 +61,19 @@ Directories find_directories(const std::string& path) {
                   "not mounted (no such cgroup mount in /proc/self/mountinfo)");
     }
   }
-  // The other hierarchies (cpuset, blkio, name=systemd, ...) hold no limits
-  // of ours, but the container joins them too, as runc's does: otherwise it
-  // would stay in its creator's cgroups there, and be counted with it.
-  for (const auto& hierarchy : hierarchies) {
-    if (!used.contains(hierarchy.mount_point)) {
-      dirs.emplace(hierarchy.mount_point.filename().string(), hierarchy.mount_point / path);
+  // The other hierarchies (cpuset, blkio, systemd's named one, a hybrid
+  // host's unified v2 one, ...) hold no limits of ours, but the container
+  // joins them too, as runc's does: otherwise it would stay in its
+  // creator's cgroups there, and be counted with it. They are the cgroup
+  // filesystems mounted in /sys/fs/cgroup (not the links to them).
+  for (const auto& entry : fs::directory_iterator(kCgroupRoot)) {
+    struct statfs info {};
+    if (entry.is_symlink() || used.contains(entry.path()) ||
+        ::statfs(entry.path().c_str(), &info) != 0 ||
+        (info.f_type != CGROUP_SUPER_MAGIC && info.f_type != CGROUP2_SUPER_MAGIC)) {
+      continue;
     }
+    dirs.emplace(entry.path().filename().string(), entry.path() / path);
   }
   return dirs;
 }
@@ -124,6 +132,17 @@ void apply_limits(const Directories& dir, const Limits& limits) {
   }
   // #endregion v1-limits
   // #endlab 04 v1-limits
+  if (limits.memory_reservation) {
+    write_file(dir.at("memory") / "memory.soft_limit_in_bytes",
+               std::to_string(*limits.memory_reservation));
+  }
+  const auto cpuset = dir.find("cpuset");
+  for (const auto& [file, value] :
+       {std::pair{"cpuset.cpus", limits.cpuset_cpus}, {"cpuset.mems", limits.cpuset_mems}}) {
+    if (value.empty()) continue;
+    if (cpuset == dir.end()) throw Error("cgroup v1", "cpuset", "no cpuset hierarchy is mounted");
+    write_file(cpuset->second / file, value);
+  }
 }
 
 // How many processes of the cgroup the OOM killer has killed.

@@ -79,6 +79,11 @@ void apply_limits(const fs::path& dir, const Limits& limits) {
   }
   // #endregion v2-limits
   // #endlab 04 v2-limits
+  if (limits.memory_reservation) {
+    write_file(dir / "memory.low", std::to_string(*limits.memory_reservation));
+  }
+  if (!limits.cpuset_cpus.empty()) write_file(dir / "cpuset.cpus", limits.cpuset_cpus);
+  if (!limits.cpuset_mems.empty()) write_file(dir / "cpuset.mems", limits.cpuset_mems);
 }
 
 class V2Cgroup final : public Cgroup {

@@ -83,7 +83,13 @@ void prepare_from_parent(const ContainerSpec& spec, pid_t pid, UniqueFd& go) {
 // #region set-up-child
 // In the child, between clone and becoming the init (spawn's before_exec).
 void set_up_child(const ContainerSpec& spec) {
-  if (has(spec, Namespace::user)) become_root();
+  if (has(spec, Namespace::user)) {
+    become_root();
+    // Made now and not at clone: the kernel makes an IPC namespace's mqueue
+    // filesystem with it, owned by its maker; made by root of the new user
+    // namespace, /dev/mqueue belongs to the container's root, as with runc.
+    if (has(spec, Namespace::ipc)) check(::unshare(CLONE_NEWIPC), "unshare", "an IPC namespace");
+  }
   // Made now and not at clone: the parent hooks have just put us in the
   // container's cgroups, and a new cgroup namespace takes the cgroups we
   // are in as its root, so the container sees its own cgroup as "/".
@@ -116,6 +122,7 @@ Container start(const ContainerSpec& spec) {
   init.cwd = spec.cwd;
   // The cgroup namespace is unshared later, in set_up_child().
   init.clone_flags = clone_flags(spec.namespaces) & ~CLONE_NEWCGROUP;
+  if (has(spec, Namespace::user)) init.clone_flags &= ~CLONE_NEWIPC;  // see set_up_child()
   init.after_clone = [&](pid_t pid) {
     go.read_end.reset();
     prepare_from_parent(spec, pid, go.write_end);

@@ -126,6 +126,13 @@ Process read_process(const Cursor& at) {
                   [](const Cursor& c) { return list<Rlimit>(c, read_rlimit); });
   optional_member(at, "noNewPrivileges", process.no_new_privileges,
                   [](const Cursor& c) { return c.boolean(); });
+  if (const auto score = at.find("oomScoreAdj")) {
+    const auto value = score->integer<std::int64_t>();
+    if (value < -1000 || value > 1000) {
+      score->fail(std::to_string(value) + " out of range (-1000-1000)");
+    }
+    process.oom_score_adj = static_cast<int>(value);
+  }
   return process;
 }
 
@@ -191,12 +198,17 @@ Resources read_resources(const Cursor& at) {
     resources.memory.emplace();
     if (const auto limit = memory->find("limit")) resources.memory->limit = int64(*limit);
     if (const auto swap = memory->find("swap")) resources.memory->swap = int64(*swap);
+    if (const auto reservation = memory->find("reservation")) {
+      resources.memory->reservation = int64(*reservation);
+    }
   }
   if (const auto cpu = at.find("cpu")) {
     resources.cpu.emplace();
     if (const auto shares = cpu->find("shares")) resources.cpu->shares = uint64(*shares);
     if (const auto quota = cpu->find("quota")) resources.cpu->quota = int64(*quota);
     if (const auto period = cpu->find("period")) resources.cpu->period = uint64(*period);
+    optional_member(*cpu, "cpus", resources.cpu->cpus, [](const Cursor& c) { return c.string(); });
+    optional_member(*cpu, "mems", resources.cpu->mems, [](const Cursor& c) { return c.string(); });
   }
   if (const auto pids = at.find("pids")) resources.pids = PidsResources{int64((*pids)["limit"])};
   optional_member(at, "devices", resources.devices,
@@ -235,6 +247,25 @@ Seccomp read_seccomp(const Cursor& at) {
   return seccomp;
 }
 
+Device read_device(const Cursor& at) {
+  Device device;
+  device.path = at["path"].string();
+  const Cursor type = at["type"];
+  const std::string name = type.string();
+  if (name != "c" && name != "u" && name != "b" && name != "p") {
+    type.fail("unknown device type \"" + name + "\" (known: c, u, b, p)");
+  }
+  device.type = name == "u" ? 'c' : name.front();
+  if (device.type != 'p') {
+    device.major = at["major"].integer<std::uint32_t>();
+    device.minor = at["minor"].integer<std::uint32_t>();
+  }
+  if (const auto mode = at.find("fileMode")) device.file_mode = mode->integer<std::uint32_t>();
+  optional_member(at, "uid", device.uid, id);
+  optional_member(at, "gid", device.gid, id);
+  return device;
+}
+
 Linux read_linux(const Cursor& at) {
   Linux linux;
   optional_member(at, "namespaces", linux.namespaces, read_namespaces);
@@ -247,6 +278,8 @@ Linux read_linux(const Cursor& at) {
   optional_member(at, "sysctl", linux.sysctl, [](const Cursor& c) { return c.string_map(); });
   optional_member(at, "cgroupsPath", linux.cgroups_path,
                   [](const Cursor& c) { return c.string(); });
+  optional_member(at, "devices", linux.devices,
+                  [](const Cursor& c) { return list<Device>(c, read_device); });
   return linux;
 }
 

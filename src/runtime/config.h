@@ -81,7 +81,8 @@ struct Process {
   std::string cwd;                // absolute path in the container (required)
   Capabilities capabilities;
   std::vector<Rlimit> rlimits;
-  bool no_new_privileges = false;  // "noNewPrivileges"
+  bool no_new_privileges = false;    // "noNewPrivileges"
+  std::optional<int> oom_score_adj;  // "oomScoreAdj": -1000 (never) to 1000 (first)
 };
 
 // The namespace types of config-linux.md.
@@ -106,7 +107,8 @@ struct IdMapping {
 // "linux.resources.memory", in bytes; -1 means unlimited.
 struct MemoryResources {
   std::optional<std::int64_t> limit;
-  std::optional<std::int64_t> swap;  // memory + swap
+  std::optional<std::int64_t> swap;         // memory + swap
+  std::optional<std::int64_t> reservation;  // soft limit, kept under memory pressure
 };
 
 // "linux.resources.cpu".
@@ -114,6 +116,8 @@ struct CpuResources {
   std::optional<std::uint64_t> shares;  // relative weight
   std::optional<std::int64_t> quota;    // microseconds per period; -1 unlimited
   std::optional<std::uint64_t> period;  // microseconds
+  std::string cpus;                     // cpuset: "0-1", "0,2"; empty: the parent's
+  std::string mems;                     // cpuset memory nodes; empty: the parent's
 };
 
 // "linux.resources.pids".
@@ -161,6 +165,17 @@ struct Seccomp {
   std::vector<SeccompSyscall> syscalls;
 };
 
+// "linux.devices[]": a device node to create in the container.
+struct Device {
+  std::string path;         // in the container, e.g. /dev/fuse (required)
+  char type = 'c';          // c (or u), b, p (a fifo) (required)
+  std::uint32_t major = 0;  // required for c and b
+  std::uint32_t minor = 0;
+  std::optional<std::uint32_t> file_mode;  // "fileMode": permission bits; unset: 0666
+  std::uint32_t uid = 0;
+  std::uint32_t gid = 0;
+};
+
 // "linux": the Linux-specific part.
 struct Linux {
   std::vector<Namespace> namespaces;
@@ -172,6 +187,7 @@ struct Linux {
   std::vector<std::string> readonly_paths;    // "readonlyPaths"
   std::map<std::string, std::string> sysctl;  // "net.ipv4.ip_forward": "1"
   std::string cgroups_path;                   // "cgroupsPath"; empty: the runtime chooses
+  std::vector<Device> devices;
 };
 
 // "hooks.*[]": a program the runtime runs at a point of the lifecycle.

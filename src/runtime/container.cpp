@@ -46,6 +46,11 @@ UniqueFd open_fd(const std::string& path, int flags) {
 
 fs::path rootfs_of(const fs::path& bundle, const Config& config) {
   fs::path rootfs = fs::absolute(bundle / config.root.path).lexically_normal();
+  // As runc: a root that is a link could be changed to point elsewhere
+  // between our checks and our mounts.
+  if (fs::is_symlink(rootfs)) {
+    throw Error("root.path", rootfs.string(), "a symbolic link: the root must be a directory");
+  }
   if (!fs::is_directory(rootfs)) throw Error("root.path", rootfs.string(), "not a directory");
   return rootfs;
 }
@@ -73,7 +78,12 @@ cgroup::Limits limits(const Config& config) {
     if (resources.memory->limit && *resources.memory->limit > 0) {
       limits.memory = static_cast<std::uint64_t>(*resources.memory->limit);
     }
-    limits.memory_swap = resources.memory->swap;
+    // No swap given: unlimited, as runc leaves it (docker's "no swap" is
+    // the engine's choice, written into config.json explicitly).
+    limits.memory_swap = resources.memory->swap.value_or(-1);
+    if (resources.memory->reservation && *resources.memory->reservation > 0) {
+      limits.memory_reservation = static_cast<std::uint64_t>(*resources.memory->reservation);
+    }
   }
   if (resources.cpu) {
     limits.cpu_shares = resources.cpu->shares;
@@ -82,6 +92,8 @@ cgroup::Limits limits(const Config& config) {
       limits.cpus = static_cast<double>(*resources.cpu->quota) / period;
       limits.cpu_period_us = resources.cpu->period;
     }
+    limits.cpuset_cpus = resources.cpu->cpus;
+    limits.cpuset_mems = resources.cpu->mems;
   }
   if (resources.pids && resources.pids->limit > 0) limits.pids = resources.pids->limit;
   return limits;

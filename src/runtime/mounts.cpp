@@ -319,6 +319,33 @@ void make_default_dev(int root) {
   if (::access("/proc/kcore", F_OK) == 0) make_link(dev, "core", "/proc/kcore", shown);
 }
 
+// linux.devices: each node made at its path inside the root, with its
+// owner and mode. Where mknod is refused (a user namespace), the host's node
+// of the same path is bound instead, as runc does.
+void make_config_devices(int root, const std::vector<Device>& devices) {
+  for (const Device& device : devices) {
+    const fs::path path = clean(device.path);
+    const UniqueFd dir = open_in_root(root, path.parent_path().string());
+    const std::string name = path.filename().string();
+    const std::string shown = real_path(dir) + "/" + name;
+    const mode_t mode = device.file_mode.value_or(0666) & 07777;
+    const mode_t type = device.type == 'b' ? S_IFBLK : device.type == 'p' ? S_IFIFO : S_IFCHR;
+    if (::mknodat(dir.get(), name.c_str(), type | mode, ::makedev(device.major, device.minor)) ==
+        0) {
+      check(::fchownat(dir.get(), name.c_str(), device.uid, device.gid, AT_SYMLINK_NOFOLLOW),
+            "chown", shown);
+      check(::fchmodat(dir.get(), name.c_str(), mode, 0), "chmod", shown);
+      continue;
+    }
+    if (errno != EPERM) throw Error("mknod", shown, errno);
+    check(::mknodat(dir.get(), name.c_str(), S_IFREG | 0666, 0), "create", shown);
+    const UniqueFd file{static_cast<int>(
+        check(::openat(dir.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC), "open", shown))};
+    check(::mount(path.c_str(), fd_path(file).c_str(), nullptr, MS_BIND, nullptr), "bind-mount",
+          path.string() + " on " + shown);
+  }
+}
+
 // Wraps whatever `step` throws with the place in config.json it is about.
 template <typename Step>
 void at(std::string_view place, std::string_view what, Step&& step) {
@@ -449,6 +476,7 @@ void prepare_root(const Config& config, const fs::path& rootfs) {
     });
   }
   if (has_dev_tmpfs(config)) make_default_dev(root.fd);
+  if (config.linux) make_config_devices(root.fd, config.linux->devices);
 }
 
 void switch_root(const fs::path& rootfs, bool no_pivot) {

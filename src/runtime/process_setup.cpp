@@ -17,7 +17,9 @@
 #include <cctype>
 #include <cerrno>
 #include <cstdint>
+#include <fstream>
 #include <limits>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -155,6 +157,31 @@ std::vector<std::string> candidates(const Process& process) {
   return process::exec_candidates(process.args.front(), path);
 }
 
+// How eagerly the OOM killer picks us. Set before the user switch: lowering
+// it needs CAP_SYS_RESOURCE.
+void set_oom_score_adj(int score) {
+  const char* file = "/proc/self/oom_score_adj";
+  const UniqueFd fd{static_cast<int>(check(::open(file, O_WRONLY | O_CLOEXEC), "open", file))};
+  const std::string text = std::to_string(score);
+  check(::write(fd.get(), text.data(), text.size()), "write " + text + " to", file);
+}
+
+// HOME, when process.env has none: the user's home in the container's
+// /etc/passwd, or "/", as runc sets it.
+std::string home_variable(const Process& process) {
+  std::ifstream passwd("/etc/passwd");
+  const std::string uid = std::to_string(process.user.uid);
+  for (std::string line; std::getline(passwd, line);) {
+    // name:password:UID:GID:comment:HOME:shell
+    std::vector<std::string> fields;
+    std::istringstream in(line);
+    for (std::string field; std::getline(in, field, ':');)
+      fields.push_back(field);
+    if (fields.size() >= 6 && fields[2] == uid && !fields[5].empty()) return "HOME=" + fields[5];
+  }
+  return "HOME=/";
+}
+
 void run_hooks_with_status(std::string_view point, const std::vector<Hook>& hooks,
                            const State& state, Status status) {
   if (!hooks.empty()) run_hooks(point, hooks, to_json(state, status));
@@ -193,6 +220,7 @@ void set_up_process(ProcessContext& context) {
   // Relative paths in config.json (a bind mount's source) are the bundle's.
   check(::chdir(context.state.bundle.c_str()), "chdir", context.state.bundle);
   join_namespaces(context);
+  if (process.oom_score_adj) set_oom_score_adj(*process.oom_score_adj);
   prepare_root(config, context.rootfs);
   trace.mark("mounts");
   run_hooks_with_status("createContainer", config.hooks.create_container, context.state,
@@ -248,8 +276,12 @@ int exec_command(const Process& process, int preserve_fds) {
     argv.push_back(const_cast<char*>(arg.c_str()));
   }
   argv.push_back(nullptr);
+  std::vector<std::string> env = process.env;
+  if (std::ranges::none_of(env, [](const auto& v) { return v.starts_with("HOME="); })) {
+    env.push_back(home_variable(process));
+  }
   std::vector<char*> envp;
-  for (const auto& variable : process.env) {
+  for (const auto& variable : env) {
     envp.push_back(const_cast<char*>(variable.c_str()));
   }
   envp.push_back(nullptr);

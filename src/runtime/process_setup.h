@@ -61,7 +61,8 @@ void check_command(const Process& process);
 // `process` in the container of `config`: also for `exec`'s processes.
 void confine(const Config& config, const Process& process);
 
-// Execs `process`'s command, with only stdio and descriptors 3 to
+// Execs `process`'s command (with HOME from the container's /etc/passwd when
+// process.env has none, as runc does), with only stdio and descriptors 3 to
 // 3+preserve_fds-1 open and no signal blocked. Returns only on failure, as
 // wait_for_start_and_exec().
 int exec_command(const Process& process, int preserve_fds);

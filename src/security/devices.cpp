@@ -42,7 +42,6 @@ const std::vector<DeviceRule>& default_device_rules() {
       {'c', 5, 0, "rwm"},     // /dev/tty
       {'c', 1, 5, "rwm"},     // /dev/zero
       {'c', 1, 9, "rwm"},     // /dev/urandom
-      {'c', 5, 1, "rwm"},     // /dev/console
       {'c', 136, -1, "rwm"},  // /dev/pts/*
       {'c', 5, 2, "rwm"},     // /dev/ptmx
       {'c', 10, 200, "rwm"},  // /dev/net/tun

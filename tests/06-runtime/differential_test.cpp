@@ -540,6 +540,24 @@ TEST_CASE("differential: exit codes of run", "[differential]") {
   }
 }
 
+TEST_CASE("differential: a root that is a symbolic link is refused", "[differential]") {
+  // runc refuses it: a root is resolved once, and a link could be changed
+  // to point elsewhere between that and the mount. (The link points at the
+  // bundle's own copy, so a runtime that follows it harms nothing.)
+  Sandbox sandbox;
+  const json config = sandbox.config("true");
+  std::map<std::string, int> exit_codes;
+  for (const auto& [label, program] : {std::pair<std::string, std::string>{"reference", "runc"},
+                                       {"under-test", under_test_program()}}) {
+    const fs::path bundle = sandbox.bundle(label, config);
+    fs::rename(bundle / "rootfs", bundle / "real-rootfs");
+    fs::create_directory_symlink("real-rootfs", bundle / "rootfs");
+    exit_codes[label] = (*sandbox.runtime(label, program))({"run", kId, "-b", bundle}).exit_code;
+  }
+  CHECK(exit_codes["reference"] != 0);
+  CHECK(exit_codes["under-test"] == exit_codes["reference"]);
+}
+
 TEST_CASE("differential: run reports a container killed by a signal as 128+N", "[differential]") {
   Sandbox sandbox;
   json config = sandbox.config("sleep 1000");
