@@ -322,8 +322,9 @@ std::unique_ptr<Cgroup> create_v1(const std::string& path, const Limits& limits)
     cgroup->adopt_parents(made);
     make_directory(dir);
     if (fs::exists(dir / "cpuset.cpus")) {
-      for (const auto& parent : made)
+      for (const auto& parent : made) {
         inherit_cpuset(parent);
+      }
       inherit_cpuset(dir);
     }
   }

@@ -175,8 +175,9 @@ std::string home_variable(const Process& process) {
     // name:password:UID:GID:comment:HOME:shell
     std::vector<std::string> fields;
     std::istringstream in(line);
-    for (std::string field; std::getline(in, field, ':');)
+    for (std::string field; std::getline(in, field, ':');) {
       fields.push_back(field);
+    }
     if (fields.size() >= 6 && fields[2] == uid && !fields[5].empty()) return "HOME=" + fields[5];
   }
   return "HOME=/";
@@ -281,6 +282,7 @@ int exec_command(const Process& process, int preserve_fds) {
     env.push_back(home_variable(process));
   }
   std::vector<char*> envp;
+  envp.reserve(env.size() + 1);
   for (const auto& variable : env) {
     envp.push_back(const_cast<char*>(variable.c_str()));
   }

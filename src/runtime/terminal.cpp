@@ -55,8 +55,9 @@ bool copy(int from, int to) {
 void forward_pending_signals(ns::Container& container) {
   sigset_t forwarded;
   sigemptyset(&forwarded);
-  for (const int signal : {SIGINT, SIGTERM, SIGHUP})
+  for (const int signal : {SIGINT, SIGTERM, SIGHUP}) {
     sigaddset(&forwarded, signal);
+  }
   const timespec now{};
   for (int signal = ::sigtimedwait(&forwarded, nullptr, &now); signal > 0;
        signal = ::sigtimedwait(&forwarded, nullptr, &now)) {

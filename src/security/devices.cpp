@@ -62,8 +62,9 @@ void restrict_devices_v1(const std::string& cgroup_dir, const std::vector<Device
 
 void restrict_devices(const cgroup::Cgroup& group, const std::vector<DeviceRule>& rules) {
   const auto dir = group.directory_of("devices");
-  if (!dir)
+  if (!dir) {
     throw Error("restrict devices", group.path(), "no cgroup v1 devices hierarchy is mounted");
+  }
   if (group.version() == cgroup::Version::v1) {
     restrict_devices_v1(dir->string(), rules);
     return;
