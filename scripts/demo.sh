@@ -83,6 +83,46 @@ show berth-ch05 run --rootfs "$work/rootfs" -- sh -c 'mount -t tmpfs none /tmp; 
 say "The same with --privileged (mounting a tmpfs in its own namespace is harmless):"
 show berth-ch05 run --rootfs "$work/rootfs" --privileged -- sh -c 'mount -t tmpfs none /tmp && echo "mounted a tmpfs on /tmp"'
 
+chapter "Chapter 06 — an OCI runtime"
+say "An OCI bundle is a directory: a root filesystem, and a config.json that says what to"
+say "run and how. berth-runtime spec writes the one runc spec writes:"
+mkdir -p "$work/bundle"
+cp -a "$work/rootfs" "$work/bundle/rootfs"
+show berth-runtime spec -b "$work/bundle"
+say "It runs sh in a terminal; edited like any JSON file, it runs sleep without one:"
+python3 - "$work/bundle/config.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+config = json.load(open(path))
+config["process"]["terminal"] = False
+config["process"]["args"] = ["sleep", "1000"]
+json.dump(config, open(path, "w"), indent="\t")
+PY
+grep -A3 '"args"' "$work/bundle/config.json"
+say "create sets everything up and returns; the container's process waits for start,"
+say "blocked opening the exec fifo in the container's state directory:"
+show berth-runtime --root "$work/state" create -b "$work/bundle" berth-demo
+show berth-runtime --root "$work/state" state berth-demo
+show ls "$work/state/berth-demo"
+say "start opens the fifo's other end: the process goes on and execs the command, PID 1 inside:"
+show berth-runtime --root "$work/state" start berth-demo
+show berth-runtime --root "$work/state" exec berth-demo ps
+show berth-runtime --root "$work/state" list
+say "Nobody tells the runtime when a container stops: each command asks the kernel."
+show berth-runtime --root "$work/state" kill berth-demo KILL
+sleep 0.5
+show berth-runtime --root "$work/state" list
+show berth-runtime --root "$work/state" delete berth-demo
+say "run is create, start, wait and delete in one, and returns the command's exit code:"
+python3 - "$work/bundle/config.json" <<'PY'
+import json, sys
+path = sys.argv[1]
+config = json.load(open(path))
+config["process"]["args"] = ["sh", "-c", "echo hello from $(hostname), as $(id -un); exit 3"]
+json.dump(config, open(path, "w"), indent="\t")
+PY
+show berth-runtime --root "$work/state" run -b "$work/bundle" berth-demo
+
 chapter "What next"
 cat <<TEXT
 Read the book, starting with its introduction:
@@ -90,5 +130,5 @@ Read the book, starting with its introduction:
     python3 -m http.server -d book/.vitepress/dist 8080 --bind 127.0.0.1
 and open http://127.0.0.1:8080. Each chapter's program has a README that says
 what to type and what you see: chapters/01-process/README.md to
-chapters/05-security/README.md. Run the tests with: make test
+chapters/06-runtime/README.md. Run the tests with: make test
 TEXT

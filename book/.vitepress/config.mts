@@ -26,6 +26,7 @@ const chapters = [
   { text: '03 · Namespaces', link: '/03-namespaces' },
   { text: '04 · cgroups', link: '/04-cgroups' },
   { text: '05 · Security', link: '/05-security' },
+  { text: '06 · The OCI runtime', link: '/06-runtime' },
 ]
 
 // VitePress checks the links in pages, not those in the menus: check these.

@@ -286,6 +286,9 @@ Created create_locked(const CreateOptions& options, const ContainerDir& dir, boo
   State state = context.state;
   state.pid = container.pid();
   state.start_time = process_start_time(state.pid);
+  if (state.start_time == 0) {
+    throw Error("container", options.id, "its process ended while it was set up");
+  }
   dir.write(state);
   write_pid_file(options.pid_file, state.pid);
   trace.mark("save state");

@@ -34,7 +34,7 @@ namespace berth::runtime {
 
 struct CreateOptions {
   std::string id;
-  std::filesystem::path bundle;              // holds config.json
+  std::filesystem::path bundle{"."};         // holds config.json
   std::filesystem::path root{kDefaultRoot};  // the state root
   std::string pid_file;                      // where to write the process's pid; "" for none
   std::string console_socket;                // for process.terminal; "" for none

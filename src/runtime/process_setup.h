@@ -12,8 +12,9 @@
 //             paths, sysctl
 //   terminal  a pty, its master sent over --console-socket (console.h)
 //   limits    rlimits, while we may still raise hard limits
-//   identity  capability bounding set, then uid/gid/groups, then the other
-//             capability sets (keeping them across setuid); no_new_privs
+//   identity  uid/gid/groups, keeping the capabilities across setuid
+//             (SECBIT_NO_SETUID_FIXUP), then the five capability sets,
+//             bounding set first; no_new_privs
 //   seccomp   last of the setup: nothing after it may be refused by it
 //   ready     `create` returns here: the process waits on the exec fifo
 //   start     `start` opens the fifo; startContainer hooks; exec

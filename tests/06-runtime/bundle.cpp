@@ -1,11 +1,15 @@
 // OCI bundles for chapter 06's tests.
 #include "bundle.h"
 
+#include <signal.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
 #include <fstream>
+#include <mutex>
 #include <random>
+#include <thread>
 
 #include <catch2/catch.hpp>
 
@@ -15,6 +19,22 @@ namespace {
 std::string random_suffix() {
   std::random_device device;
   return std::to_string(std::uniform_int_distribution<unsigned>(100000, 999999)(device));
+}
+
+// Kills what is left in `dir` (a container a failed test left behind), then
+// removes it.
+void remove_cgroup(const fs::path& dir) {
+  for (int attempt = 0; attempt < 200; ++attempt) {
+    std::ifstream procs(dir / "cgroup.procs");
+    bool empty = true;
+    for (pid_t pid = 0; procs >> pid;) {
+      ::kill(pid, SIGKILL);
+      empty = false;
+    }
+    if (empty) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ::rmdir(dir.c_str());
 }
 
 }  // namespace
@@ -27,7 +47,7 @@ CgroupParent::~CgroupParent() {
     const fs::path dir = hierarchy.path() / name_;
     if (!fs::is_directory(dir)) continue;
     for (const auto& child : fs::directory_iterator(dir)) {
-      if (child.is_directory()) ::rmdir(child.path().c_str());
+      if (child.is_directory()) remove_cgroup(child.path());
     }
     ::rmdir(dir.c_str());
   }
@@ -75,6 +95,9 @@ CommandResult Bundle::runtime(const std::vector<std::string>& args, bool with_bu
   CommandResult result = run(argv);
   result.out = read_file(out);
   result.err = read_file(err);
+  // Catch2 is not thread-safe, and tests call this from several threads.
+  static std::mutex catch_lock;
+  const std::lock_guard lock(catch_lock);
   UNSCOPED_INFO("berth-runtime " << args.front() << " exited " << result.exit_code
                                  << "\nstdout: " << result.out << "\nstderr: " << result.err);
   return result;

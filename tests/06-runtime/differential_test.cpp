@@ -541,9 +541,9 @@ TEST_CASE("differential: exit codes of run", "[differential]") {
 }
 
 TEST_CASE("differential: a root that is a symbolic link is refused", "[differential]") {
-  // runc refuses it: a root is resolved once, and a link could be changed
-  // to point elsewhere between that and the mount. (The link points at the
-  // bundle's own copy, so a runtime that follows it harms nothing.)
+  // runc refuses a root path that is not already resolved ("invalid rootfs:
+  // not an absolute path, or a symlink"). The link points at the bundle's
+  // own copy, so a runtime that follows it harms nothing.
   Sandbox sandbox;
   const json config = sandbox.config("true");
   std::map<std::string, int> exit_codes;
