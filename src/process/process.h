@@ -113,6 +113,10 @@ class Child {
 // (an instead_of_exec function starts with ours).
 Child spawn(const SpawnOptions& options);
 
+// execve(2)'s argv or envp for `strings`: pointers to their characters, and
+// a null pointer at the end. Valid for as long as `strings` is unchanged.
+std::vector<char*> c_array(const std::vector<std::string>& strings);
+
 // A wait status (from waitpid) as a shell reports it: exit(N) gives N; death
 // by signal S gives 128+S.
 int exit_code_from_status(int wait_status);

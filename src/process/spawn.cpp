@@ -63,18 +63,6 @@ struct Prepared {
   char* const* envp = nullptr;
 };
 
-// execve's arrays are of `char*` for historical reasons; it does not write
-// through them.
-std::vector<char*> c_array(const std::vector<std::string>& strings) {
-  std::vector<char*> array;
-  array.reserve(strings.size() + 1);
-  for (const auto& s : strings) {
-    array.push_back(const_cast<char*>(s.c_str()));
-  }
-  array.push_back(nullptr);
-  return array;
-}
-
 std::string_view search_path(const SpawnOptions& options) {
   if (options.env) {
     for (const auto& entry : *options.env) {
@@ -238,6 +226,18 @@ Error to_error(const Failure& failure) {
 }
 
 }  // namespace
+
+// execve's arrays are of `char*` for historical reasons; it does not write
+// through them.
+std::vector<char*> c_array(const std::vector<std::string>& strings) {
+  std::vector<char*> array;
+  array.reserve(strings.size() + 1);
+  for (const auto& s : strings) {
+    array.push_back(const_cast<char*>(s.c_str()));
+  }
+  array.push_back(nullptr);
+  return array;
+}
 
 // #region exit-codes
 int exit_code_for_failure(const Error& error) {

@@ -16,19 +16,6 @@
 namespace berth::rootfs {
 namespace {
 
-struct DeviceNode {
-  const char* name;
-  unsigned major;
-  unsigned minor;
-};
-
-// The character devices every program may rely on, with the numbers the
-// kernel gives them (Documentation/admin-guide/devices.txt).
-constexpr DeviceNode kDeviceNodes[] = {
-    {"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
-    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
-};
-
 struct DevLink {
   const char* name;
   const char* target;

@@ -11,6 +11,20 @@
 
 namespace berth::rootfs {
 
+// A character device every program may rely on, with the numbers the kernel
+// gives it (Documentation/admin-guide/devices.txt).
+struct DeviceNode {
+  const char* name;
+  unsigned major;
+  unsigned minor;
+};
+
+// The nodes of a container's /dev, the same as Docker's and runc's.
+inline constexpr DeviceNode kDeviceNodes[] = {
+    {"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
+    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
+};
+
 // Mounts a tmpfs on rootfs/dev and fills it with:
 //   nodes   null zero full random urandom tty (character devices, mode 0666)
 //   links   fd -> /proc/self/fd, stdin stdout stderr -> /proc/self/fd/0 1 2,

@@ -43,17 +43,6 @@ UniqueFd state_file(const std::string& state_json) {
   return fd;
 }
 
-// execve's arrays (see process/spawn.cpp): it does not write through them.
-std::vector<char*> c_array(const std::vector<std::string>& strings) {
-  std::vector<char*> array;
-  array.reserve(strings.size() + 1);
-  for (const auto& s : strings) {
-    array.push_back(const_cast<char*>(s.c_str()));
-  }
-  array.push_back(nullptr);
-  return array;
-}
-
 // What a hook wrote: the start of it, enough for the line an error shows.
 struct Output {
   std::string out;
@@ -127,8 +116,8 @@ process::Child start_hook(const std::string& what, const Hook& hook, const Uniqu
   // applet); spawn() would exec argv[0] itself, so the hook is exec'd from
   // before_exec, and spawn() reports a failed execve as for its own.
   const std::vector<std::string> args = hook.args.empty() ? std::vector{hook.path} : hook.args;
-  const std::vector<char*> argv = c_array(args);
-  const std::vector<char*> envp = c_array(hook.env);
+  const std::vector<char*> argv = process::c_array(args);
+  const std::vector<char*> envp = process::c_array(hook.env);
   process::SpawnOptions options;
   options.argv = args;
   options.before_exec = [&] {

@@ -19,6 +19,7 @@
 #include "cgroup/files.h"
 #include "common/error.h"
 #include "common/fd.h"
+#include "rootfs/devices.h"
 #include "rootfs/mounts.h"
 #include "rootfs/pivot_root.h"
 #include "runtime/cgroup_mount.h"
@@ -93,17 +94,6 @@ constexpr std::array<PropagationOption, 8> kPropagationOptions{{
 // statvfs's ST_* values are the same bits as MS_*.
 constexpr unsigned long kLockableFlags =
     MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME;
-
-// The devices runc creates in a container's /dev (libcontainer/specconv).
-struct DeviceNode {
-  const char* name;
-  unsigned major;
-  unsigned minor;
-};
-constexpr DeviceNode kDeviceNodes[] = {
-    {"null", 1, 3},   {"zero", 1, 5},    {"full", 1, 7},
-    {"random", 1, 8}, {"urandom", 1, 9}, {"tty", 5, 0},
-};
 
 // "/dev/", "dev" and "/dev/." are all "/dev".
 std::string clean(std::string_view destination) {
@@ -274,7 +264,7 @@ void mount_cgroup(const RootDir& root, const Mount& mount, bool cgroupns) {
 // A device node in `dev`; where mknod is refused (in a user namespace,
 // CAP_MKNOD counts only in the initial one), the host's node bound onto an
 // empty file.
-void make_device(const UniqueFd& dev, const DeviceNode& node, const std::string& shown) {
+void make_device(const UniqueFd& dev, const rootfs::DeviceNode& node, const std::string& shown) {
   const std::string path = shown + "/" + node.name;
   if (::mknodat(dev.get(), node.name, S_IFCHR | 0666, ::makedev(node.major, node.minor)) == 0) {
     // mknod's mode went through our umask; these are for everyone.
@@ -303,7 +293,7 @@ void make_link(const UniqueFd& dev, const char* name, const char* target,
 void make_default_dev(int root) {
   const UniqueFd dev = open_in_root(root, "/dev");
   const std::string shown = real_path(dev);
-  for (const auto& node : kDeviceNodes) {
+  for (const auto& node : rootfs::kDeviceNodes) {
     make_device(dev, node, shown);
   }
   // ptmx must be the container's devpts's, whatever the rootfs had.

@@ -272,21 +272,12 @@ int exec_command(const Process& process, int preserve_fds) {
   sigemptyset(&none);
   ::sigprocmask(SIG_SETMASK, &none, nullptr);
 
-  std::vector<char*> argv;
-  for (const auto& arg : process.args) {
-    argv.push_back(const_cast<char*>(arg.c_str()));
-  }
-  argv.push_back(nullptr);
   std::vector<std::string> env = process.env;
   if (std::ranges::none_of(env, [](const auto& v) { return v.starts_with("HOME="); })) {
     env.push_back(home_variable(process));
   }
-  std::vector<char*> envp;
-  envp.reserve(env.size() + 1);
-  for (const auto& variable : env) {
-    envp.push_back(const_cast<char*>(variable.c_str()));
-  }
-  envp.push_back(nullptr);
+  const std::vector<char*> argv = process::c_array(process.args);
+  const std::vector<char*> envp = process::c_array(env);
   int error = ENOENT;
   for (const auto& candidate : candidates(process)) {
     ::execve(candidate.c_str(), argv.data(), envp.data());
