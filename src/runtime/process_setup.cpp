@@ -199,13 +199,22 @@ void check_command(const Process& process) {
 }
 
 void confine(const Config& config, const Process& process) {
+  namespace seccomp = security::seccomp;
   security::set_rlimits(rlimits(process.rlimits));
   const security::CapabilitySets caps = capability_sets(process.capabilities);
+  const bool has_seccomp = config.linux && config.linux->seccomp;
+  // Without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it
+  // while we still have it, as runc does (so the filter must allow the
+  // calls of the steps after it).
+  if (has_seccomp && !process.no_new_privileges) {
+    seccomp::load(seccomp_profile(*config.linux->seccomp), caps.effective,
+                  seccomp::NoNewPrivs::leave);
+  }
   become_user(process.user);
   security::set_capabilities(caps);
   if (process.no_new_privileges) security::set_no_new_privs();
-  if (config.linux && config.linux->seccomp) {
-    security::seccomp::load(seccomp_profile(*config.linux->seccomp), caps.effective);
+  if (has_seccomp && process.no_new_privileges) {
+    seccomp::load(seccomp_profile(*config.linux->seccomp), caps.effective);
   }
 }
 

@@ -16,6 +16,8 @@
 //             (SECBIT_NO_SETUID_FIXUP), then the five capability sets,
 //             bounding set first; no_new_privs
 //   seccomp   last of the setup: nothing after it may be refused by it
+//             (but first of all, when no_new_privs is off: loading a filter
+//             then needs CAP_SYS_ADMIN, which the identity step drops)
 //   ready     `create` returns here: the process waits on the exec fifo
 //   start     `start` opens the fifo; startContainer hooks; exec
 //

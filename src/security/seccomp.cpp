@@ -103,11 +103,13 @@ void add_rule(scmp_filter_ctx ctx, const Rule& rule, std::uint32_t default_actio
 
 }  // namespace
 
-void load(const Profile& profile, const std::vector<Capability>& capabilities) {
+void load(const Profile& profile, const std::vector<Capability>& capabilities,
+          NoNewPrivs no_new_privs) {
   // #lab 05 seccomp-filter: Compile `profile` into a seccomp filter and load it.
   // #hint seccomp_init(default action) makes a filter context; release it with seccomp_release.
   // #hint to_libseccomp() turns an Action into SCMP_ACT_*; add_rule() adds one Rule's calls.
   // #hint Only the rules that applies() to `capabilities`; then seccomp_load().
+  // #hint NoNewPrivs::leave: seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 0) before loading.
   const std::uint32_t default_action =
       to_libseccomp(profile.default_action, profile.default_errno_ret);
   const std::unique_ptr<void, ReleaseFilter> ctx{seccomp_init(default_action)};
@@ -117,6 +119,10 @@ void load(const Profile& profile, const std::vector<Capability>& capabilities) {
   }
   // seccomp_load() sets no_new_privs first (SCMP_FLTATR_CTL_NNP is on by
   // default), then installs the program with seccomp(2).
+  if (no_new_privs == NoNewPrivs::leave) {
+    check_scmp(seccomp_attr_set(ctx.get(), SCMP_FLTATR_CTL_NNP, 0), "seccomp_attr_set",
+               "SCMP_FLTATR_CTL_NNP");
+  }
   check_scmp(seccomp_load(ctx.get()), "seccomp_load", "the filter");
   // #endlab
 }

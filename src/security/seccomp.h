@@ -68,10 +68,15 @@ Profile parse_profile(std::string_view text, std::string_view source);
 // Reads and parses the file at `path`.
 Profile load_profile_file(const std::string& path);
 
+// Whether load() sets no_new_privs, which the kernel requires to load a
+// filter unless the caller has CAP_SYS_ADMIN.
+enum class NoNewPrivs { set, leave };
+
 // Loads `profile` as a seccomp filter on the calling thread, for a process
 // whose capabilities are `capabilities` (rules are kept or dropped by their
-// includes/excludes). Sets no_new_privs (the kernel requires it, or
-// CAP_SYS_ADMIN, to load a filter). Irreversible: call it last.
-void load(const Profile& profile, const std::vector<Capability>& capabilities);
+// includes/excludes). Sets no_new_privs first, unless told to leave it (then
+// the caller must hold CAP_SYS_ADMIN). Irreversible: call it last.
+void load(const Profile& profile, const std::vector<Capability>& capabilities,
+          NoNewPrivs no_new_privs = NoNewPrivs::set);
 
 }  // namespace berth::security::seccomp

@@ -730,3 +730,19 @@ TEST_CASE("differential: state JSON and exit codes through the whole lifecycle",
   // The pid of `state` is the container's process, the one running the command.
   CHECK(under_test.running_command == reference.running_command);
 }
+
+TEST_CASE("differential: a seccomp profile without no_new_privs", "[differential]") {
+  // Loading a filter without no_new_privs needs CAP_SYS_ADMIN: both runtimes
+  // must load it before they drop capabilities, and leave NoNewPrivs at 0.
+  const auto both = compare(
+      [](json& config, const Sandbox&) {
+        config["process"]["noNewPrivileges"] = false;
+        config["linux"]["seccomp"] = {{"defaultAction", "SCMP_ACT_ALLOW"},
+                                      {"syscalls", json::array({{{"names", {"mkdir", "mkdirat"}},
+                                                                 {"action", "SCMP_ACT_ERRNO"},
+                                                                 {"errnoRet", 95}}})}};
+      },
+      "grep -E '^(NoNewPrivs|Seccomp):' /proc/self/status; mkdir /tmp/x 2>&1\n");
+  CHECK(contains(both.reference.sections.at("case"), "NoNewPrivs:\t0"));
+  CHECK(contains(both.reference.sections.at("case"), "Seccomp:\t2"));
+}
