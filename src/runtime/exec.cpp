@@ -69,6 +69,25 @@ Process process_for(const Config& config, const ExecOptions& options) {
   return process;
 }
 
+// For as long as it lives, our children are born in the PID namespace of
+// `target` (setns(2) with CLONE_NEWPID changes our children's, not ours).
+// Then ours again: whatever we start later (a sanitizer's helper thread at
+// exit, say) must not land in the container.
+class ChildrenInPidNamespace {
+ public:
+  explicit ChildrenInPidNamespace(int target)
+      : ours_(static_cast<int>(check(::open("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC), "open",
+                                     "/proc/self/ns/pid"))) {
+    check(::setns(target, CLONE_NEWPID), "setns", "pid namespace");
+  }
+  ~ChildrenInPidNamespace() { ::setns(ours_.get(), CLONE_NEWPID); }
+  ChildrenInPidNamespace(const ChildrenInPidNamespace&) = delete;
+  ChildrenInPidNamespace& operator=(const ChildrenInPidNamespace&) = delete;
+
+ private:
+  UniqueFd ours_;
+};
+
 }  // namespace
 
 int exec(const std::filesystem::path& root, const std::string& id, const ExecOptions& options) {
@@ -90,11 +109,6 @@ int exec(const std::filesystem::path& root, const std::string& id, const ExecOpt
   UniqueFd console;
   if (process.terminal) console = connect_console_socket(options.console_socket);
 
-  // Joining a PID namespace places our children in it, not us: join it
-  // here, so that the child we start is born inside.
-  for (const auto& [name, fd] : target.namespaces) {
-    if (name == "pid") check(::setns(fd.get(), CLONE_NEWPID), "setns", "pid namespace");
-  }
   process::SpawnOptions spawn;
   spawn.argv = process.args;
   spawn.env = process.env;
@@ -106,7 +120,16 @@ int exec(const std::filesystem::path& root, const std::string& id, const ExecOpt
     confine(config, process);
   };
   const process::BlockedSignals signals;
-  process::Child child = process::spawn(spawn);
+  // Joining a PID namespace places our children in it, not us: join it
+  // here, so that the child we start is born inside.
+  int pid_namespace = -1;
+  for (const auto& [name, fd] : target.namespaces) {
+    if (name == "pid") pid_namespace = fd.get();
+  }
+  process::Child child = [&] {
+    const ChildrenInPidNamespace in_container(pid_namespace);
+    return process::spawn(spawn);
+  }();
   if (!options.pid_file.empty()) {
     std::ofstream(options.pid_file) << child.pid();
   }
