@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -215,6 +216,8 @@ int main_with_errors(int argc, char** argv) {
   } catch (const CLI::ParseError& error) {
     return app.exit(error) == 0 ? 0 : kFailure;
   }
+  // Read once, at the first message: set it before any.
+  if (o.debug) ::setenv("BERTH_LOG", "debug", 1);
   try {
     if (o.systemd_cgroup) {
       throw Error("--systemd-cgroup", "", "not supported: berth-runtime writes cgroupfs itself");

@@ -264,3 +264,45 @@ TEST_CASE("lifecycle: pause freezes the container's processes and resume lets th
   REQUIRE(bundle.runtime({"pause", "c1"}).exit_code == 0);
   REQUIRE(bundle.runtime({"delete", "-f", "c1"}).exit_code == 0);  // even when paused
 }
+
+TEST_CASE("lifecycle: the OCI hooks run at their points, with the state on stdin") {
+  Bundle bundle({"sh", "-c", "cat /hook-startContainer > /seen-by-command"});
+  const fs::path out = bundle.path() / "hooks";
+  fs::create_directories(out);
+  // A hook that saves its stdin (the state JSON) under its point's name:
+  // on the host for most points, in the container for startContainer.
+  const auto hook = [](const std::string& file) {
+    return json{{"path", "/bin/sh"}, {"args", {"sh", "-c", "cat > " + file}}};
+  };
+  for (const char* point : {"createRuntime", "createContainer", "poststart", "poststop"}) {
+    bundle.config["hooks"][point] = {hook((out / point).string())};
+  }
+  bundle.config["hooks"]["startContainer"] = {hook("/hook-startContainer")};
+  bundle.save();
+  REQUIRE(bundle.runtime({"run", "c1"}, true).exit_code == 0);
+  for (const char* point : {"createRuntime", "createContainer", "poststart", "poststop"}) {
+    INFO("hook " << point);
+    const std::string text = read_file(out / point);
+    REQUIRE_FALSE(text.empty());
+    const json state = json::parse(text);
+    CHECK(state.at("id") == "c1");
+    CHECK(state.at("bundle") == bundle.path().string());
+  }
+  CHECK(json::parse(read_file(out / "createRuntime")).at("pid").get<int>() > 0);
+  CHECK(json::parse(read_file(out / "poststop")).at("status") == "stopped");
+  // startContainer ran inside the container, before the command.
+  CHECK(json::parse(read_file(bundle.rootfs() / "seen-by-command")).at("id") == "c1");
+}
+
+TEST_CASE("lifecycle: a failing hook fails create, naming it, and leaves nothing behind") {
+  Bundle bundle({"true"});
+  bundle.config["hooks"]["createRuntime"] = {
+      {{"path", "/bin/sh"}, {"args", {"sh", "-c", "echo no network for you >&2; exit 3"}}}};
+  bundle.save();
+  const CommandResult result = bundle.runtime({"create", "c1"}, true);
+  CHECK(result.exit_code == 1);
+  CHECK_THAT(result.err, Catch::Contains("hook createRuntime[0] /bin/sh: exited with code 3"));
+  CHECK_THAT(result.err, Catch::Contains("no network for you"));
+  CHECK_FALSE(fs::exists(bundle.state_root() / "c1"));
+  CHECK_FALSE(bundle.cgroups().has_child("c"));
+}
