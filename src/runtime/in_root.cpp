@@ -27,7 +27,15 @@ int open_in_root_raw(int root, const std::string& path, int flags) {
   how.flags = static_cast<unsigned>(O_PATH | O_CLOEXEC | flags);
   // RESOLVE_NO_MAGICLINKS: a /proc/PID/root in the tree cannot jump out either.
   how.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS;
-  return static_cast<int>(::syscall(SYS_openat2, root, path.c_str(), &how, sizeof how));
+  // EAGAIN: a mount or rename elsewhere on the host raced with a ".." in
+  // the lookup, and the kernel could not prove it stayed inside: it asks
+  // us to try again (as runc does, a bounded number of times).
+  long fd = -1;
+  for (int attempt = 0; attempt < 128; ++attempt) {
+    fd = ::syscall(SYS_openat2, root, path.c_str(), &how, sizeof how);
+    if (fd != -1 || errno != EAGAIN) break;
+  }
+  return static_cast<int>(fd);
 }
 
 // The names of `path`, last one first (a stack), without "" and ".".
