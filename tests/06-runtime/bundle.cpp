@@ -4,7 +4,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <fstream>
 #include <mutex>
@@ -21,35 +23,44 @@ std::string random_suffix() {
   return std::to_string(std::uniform_int_distribution<unsigned>(100000, 999999)(device));
 }
 
-// Kills what is left in `dir` (a container a failed test left behind), then
-// removes it.
+// Kills what is left in the cgroup `dir` (a container a failed test left
+// behind), then removes it; a cgroup whose last process has just ended may
+// stay busy (EBUSY) for a moment.
 void remove_cgroup(const fs::path& dir) {
-  for (int attempt = 0; attempt < 200; ++attempt) {
+  for (int attempt = 0; attempt < 250; ++attempt) {
     std::ifstream procs(dir / "cgroup.procs");
-    bool empty = true;
-    for (pid_t pid = 0; procs >> pid;) {
+    for (pid_t pid = 0; procs >> pid;)
       ::kill(pid, SIGKILL);
-      empty = false;
-    }
-    if (empty) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    if (::rmdir(dir.c_str()) == 0 || errno != EBUSY) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  ::rmdir(dir.c_str());
 }
 
 }  // namespace
 
-CgroupParent::CgroupParent() : name_(test_name_prefix() + "-rt-" + random_suffix()) {
+CgroupParent::CgroupParent(const std::string& kind)
+    : name_(test_name_prefix() + "-" + kind + "-" + random_suffix()) {
 }
 
 CgroupParent::~CgroupParent() {
-  for (const auto& hierarchy : fs::directory_iterator("/sys/fs/cgroup")) {
-    const fs::path dir = hierarchy.path() / name_;
-    if (!fs::is_directory(dir)) continue;
-    for (const auto& child : fs::directory_iterator(dir)) {
-      if (child.is_directory()) remove_cgroup(child.path());
+  std::vector<fs::path> hierarchies = {"/sys/fs/cgroup"};
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator("/sys/fs/cgroup", error)) {
+    if (entry.is_directory(error) && !entry.is_symlink(error)) hierarchies.push_back(entry.path());
+  }
+  for (const auto& hierarchy : hierarchies) {
+    const fs::path parent = hierarchy / name_;
+    if (!fs::is_directory(parent, error)) continue;
+    // Deepest first: a cgroup with children cannot be removed.
+    std::vector<fs::path> cgroups = {parent};
+    for (const auto& entry : fs::recursive_directory_iterator(parent, error)) {
+      if (entry.is_directory(error)) cgroups.push_back(entry.path());
     }
-    ::rmdir(dir.c_str());
+    std::ranges::sort(cgroups, [](const fs::path& a, const fs::path& b) {
+      return a.string().size() > b.string().size();
+    });
+    for (const auto& cgroup : cgroups)
+      remove_cgroup(cgroup);
   }
 }
 
@@ -69,7 +80,7 @@ Bundle::Bundle(const std::vector<std::string>& args) {
   config["process"]["terminal"] = false;
   config["root"]["readonly"] = false;  // so that tests can leave files behind
   config["process"]["args"] = args;
-  config["linux"]["cgroupsPath"] = "/" + cgroups_.name() + "/c";
+  config["linux"]["cgroupsPath"] = cgroups_.path() + "/c";
   save();
 }
 

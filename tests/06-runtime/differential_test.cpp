@@ -19,7 +19,6 @@
 #include <future>
 #include <map>
 #include <memory>
-#include <random>
 #include <set>
 #include <sstream>
 #include <string_view>
@@ -28,9 +27,11 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 
+#include "bundle.h"
 #include "support/support.h"
 
 using namespace berth::test;
+using berth::test::ch06::CgroupParent;
 using json = nlohmann::json;
 
 namespace {
@@ -87,13 +88,6 @@ constexpr const char* kId = "diff";
 std::string under_test_program() {
   const char* program = std::getenv("BERTH_DIFF_RUNTIME");
   return program != nullptr && *program != '\0' ? program : bin("berth-runtime").string();
-}
-
-std::string random_suffix() {
-  std::random_device random;
-  std::ostringstream text;
-  text << std::hex << random() << random();
-  return text.str();
 }
 
 void replace_all(std::string& text, const std::string& from, const std::string& to) {
@@ -181,23 +175,12 @@ class Runtime {
   fs::path root_;
 };
 
-// rmdir of a cgroup directory; the kernel may still be releasing a process
-// that has just exited (EBUSY), so try again for a while.
-void remove_cgroup(const fs::path& directory) {
-  for (int i = 0; i < 250; ++i) {
-    if (::rmdir(directory.c_str()) == 0 || errno != EBUSY) return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-}
-
 // One case's world: a temporary directory holding a bundle and a state root
-// per runtime, and a cgroup parent of its own, removed at the end from every
-// hierarchy the runtimes created it in (on a cgroup v1 host, each
-// controller's, name=systemd's and the unified one; on a v2 host, the one).
+// per runtime, and a cgroup parent of its own (removed at the end from every
+// hierarchy the runtimes created it in).
 class Sandbox {
  public:
-  Sandbox() : cgroup_parent_(test_name_prefix() + "-diff-" + random_suffix()) {}
-  ~Sandbox() { remove_cgroup_parent(); }
+  Sandbox() = default;
   Sandbox(const Sandbox&) = delete;
   Sandbox& operator=(const Sandbox&) = delete;
 
@@ -226,9 +209,7 @@ class Sandbox {
     return bundle;
   }
 
-  std::string cgroups_path(const std::string& label) const {
-    return "/" + cgroup_parent_ + "/" + label;
-  }
+  std::string cgroups_path(const std::string& label) const { return cgroups_.path() + "/" + label; }
 
   std::unique_ptr<Runtime> runtime(const std::string& label, const std::string& program) const {
     return std::make_unique<Runtime>(label, program, tmp_ / (label + "-state"));
@@ -243,30 +224,8 @@ class Sandbox {
   }
 
  private:
-  void remove_cgroup_parent() const {
-    std::vector<fs::path> parents = {fs::path("/sys/fs/cgroup") / cgroup_parent_};
-    std::error_code error;
-    for (const auto& hierarchy : fs::directory_iterator("/sys/fs/cgroup", error)) {
-      parents.push_back(hierarchy.path() / cgroup_parent_);
-    }
-    for (const auto& parent : parents) {
-      if (!fs::is_directory(parent, error)) continue;
-      // rmdir, deepest first: a cgroup directory's files cannot be removed.
-      std::vector<fs::path> directories;
-      for (const auto& entry : fs::recursive_directory_iterator(parent, error)) {
-        if (entry.is_directory(error)) directories.push_back(entry.path());
-      }
-      std::sort(directories.begin(), directories.end(),
-                [](const auto& a, const auto& b) { return a.string().size() > b.string().size(); });
-      directories.push_back(parent);
-      for (const auto& directory : directories) {
-        remove_cgroup(directory);
-      }
-    }
-  }
-
   TempDir tmp_;
-  std::string cgroup_parent_;
+  CgroupParent cgroups_{"diff"};
 };
 
 // What a container's process printed, section by section ("== NAME" lines

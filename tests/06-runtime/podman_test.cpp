@@ -28,10 +28,12 @@
 
 #include <catch2/catch.hpp>
 
+#include "bundle.h"
 #include "support/support.h"
 
 using namespace berth::test;
 using namespace std::chrono_literals;
+using berth::test::ch06::CgroupParent;
 
 namespace {
 
@@ -130,12 +132,11 @@ class Podman {
   void remove_everything();
   void end_leftover_processes() const;
   void unmount_leftovers() const;
-  void remove_cgroup_parent() const;
 
   TempDir dir_;
   PrivateVarLib var_lib_{dir_ / "var-lib"};
-  // Named like the temporary directory: unique, and the leak check knows it.
-  std::string cgroup_parent_ = "/" + dir_.path().filename().string();
+  // Removed with what podman made in it once the rest is gone.
+  CgroupParent cgroups_{"podman"};
   fs::path runtime_ = dir_ / "bin" / runtime_under_test().filename();
   fs::path runtime_calls_ = dir_ / "runtime-calls.log";
   std::size_t runtime_calls_shown_ = 0;
@@ -270,8 +271,8 @@ CommandResult Podman::operator()(const std::vector<std::string>& args) {
 
 CommandResult Podman::run(const std::vector<std::string>& flags,
                           const std::vector<std::string>& command) {
-  std::vector<std::string> args = {"run",  "--pull",          "never",       "--network",
-                                   "none", "--cgroup-parent", cgroup_parent_};
+  std::vector<std::string> args = {"run",  "--pull",          "never",        "--network",
+                                   "none", "--cgroup-parent", cgroups_.path()};
   args.insert(args.end(), flags.begin(), flags.end());
   args.push_back(kImage);
   args.insert(args.end(), command.begin(), command.end());
@@ -311,7 +312,6 @@ void Podman::remove_everything() {
   }
   end_leftover_processes();
   unmount_leftovers();
-  remove_cgroup_parent();
 }
 
 // Processes of this podman: its name for the temporary directory is in their
@@ -354,37 +354,6 @@ void Podman::unmount_leftovers() const {
     fields >> id >> parent >> device >> root >> mount_point;
     ::umount2(mount_point.c_str(), MNT_DETACH);
   }
-}
-
-// The parent and what podman made in it (libpod-ID for each container,
-// conmon for the monitors), in every hierarchy: each v1 controller, the v1
-// named ones, and a v2 root.
-void Podman::remove_cgroup_parent() const {
-  std::vector<fs::path> hierarchies = {"/sys/fs/cgroup"};
-  for (const auto& entry : fs::directory_iterator("/sys/fs/cgroup")) {
-    if (entry.is_directory() && !entry.is_symlink()) hierarchies.push_back(entry.path());
-  }
-  std::vector<fs::path> cgroups;
-  for (const auto& hierarchy : hierarchies) {
-    const fs::path parent = hierarchy / cgroup_parent_.substr(1);
-    std::error_code ignored;
-    if (!fs::is_directory(parent, ignored)) continue;
-    cgroups.push_back(parent);
-    for (const auto& entry : fs::recursive_directory_iterator(parent, ignored)) {
-      if (entry.is_directory(ignored)) cgroups.push_back(entry.path());
-    }
-  }
-  // Children first (each hierarchy's list is in walk order). A cgroup whose
-  // last process has just died can stay busy for a moment.
-  std::reverse(cgroups.begin(), cgroups.end());
-  eventually(
-      [&cgroups] {
-        std::erase_if(cgroups, [](const fs::path& cgroup) {
-          return ::rmdir(cgroup.c_str()) == 0 || errno != EBUSY;
-        });
-        return cgroups.empty();
-      },
-      5s);
 }
 
 }  // namespace
