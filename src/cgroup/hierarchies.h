@@ -28,4 +28,12 @@ std::vector<Hierarchy> parse_v1_hierarchies(std::string_view mountinfo);
 // The v1 hierarchies this process sees (/proc/self/mountinfo).
 std::vector<Hierarchy> v1_hierarchies();
 
+// The named v1 hierarchies (mounted with name=..., no controller, like
+// systemd's) in a mountinfo text; their `controllers` is {"name=systemd"},
+// the name /proc/self/cgroup gives them.
+std::vector<Hierarchy> parse_named_v1_hierarchies(std::string_view mountinfo);
+
+// The named v1 hierarchies this process sees.
+std::vector<Hierarchy> named_v1_hierarchies();
+
 }  // namespace berth::cgroup

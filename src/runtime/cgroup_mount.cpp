@@ -116,22 +116,6 @@ CgroupMounts cgroup_mounts(const Mount& mount, bool cgroupns, cgroup::Version ve
   return result;
 }
 
-std::vector<cgroup::Hierarchy> named_v1_hierarchies(std::string_view mountinfo) {
-  // 40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd
-  std::vector<cgroup::Hierarchy> named;
-  std::istringstream lines{std::string(mountinfo)};
-  for (std::string line; std::getline(lines, line);) {
-    const auto dash = line.find(" - cgroup ");
-    const auto name = line.find(",name=", dash);
-    if (dash == std::string::npos || name == std::string::npos) continue;
-    std::istringstream fields(line);
-    std::string id, parent, device, root, mount_point;
-    fields >> id >> parent >> device >> root >> mount_point;
-    named.push_back({mount_point, {line.substr(name + 1, line.find(',', name + 1) - name - 1)}});
-  }
-  return named;
-}
-
 CgroupMounts cgroup_mounts(const Mount& mount, bool cgroupns) {
   const cgroup::Version version = cgroup::detect_version();
   std::vector<cgroup::Hierarchy> hierarchies;
@@ -139,7 +123,7 @@ CgroupMounts cgroup_mounts(const Mount& mount, bool cgroupns) {
     hierarchies = cgroup::v1_hierarchies();
     // cgroup::v1_hierarchies() lists the hierarchies with controllers; runc
     // also shows the named ones (systemd's), which hold no controller.
-    for (auto& named : named_v1_hierarchies(cgroup::read_file("/proc/self/mountinfo"))) {
+    for (auto& named : cgroup::named_v1_hierarchies()) {
       if (std::ranges::none_of(hierarchies, [&](const auto& known) {
             return known.mount_point == named.mount_point;
           })) {

@@ -49,13 +49,8 @@ CgroupMounts cgroup_mounts(const Mount& mount, bool cgroupns, cgroup::Version ve
                            const std::vector<cgroup::Hierarchy>& hierarchies,
                            std::string_view proc_self_cgroup);
 
-// The named v1 hierarchies (mounted with name=..., no controller, like
-// systemd's) in a mountinfo text; their `controllers` is {"name=systemd"},
-// the name /proc/self/cgroup gives them.
-std::vector<cgroup::Hierarchy> named_v1_hierarchies(std::string_view mountinfo);
-
 // The same, for this host and the calling process, with the hierarchies of
-// cgroup::v1_hierarchies() and the named ones.
+// cgroup::v1_hierarchies() and the named ones (cgroup::named_v1_hierarchies()).
 CgroupMounts cgroup_mounts(const Mount& mount, bool cgroupns);
 
 }  // namespace berth::runtime

@@ -13,13 +13,13 @@
 #include <array>
 #include <cerrno>
 #include <optional>
-#include <sstream>
 #include <string_view>
 
 #include "cgroup/files.h"
 #include "common/error.h"
 #include "common/fd.h"
 #include "rootfs/devices.h"
+#include "rootfs/mountinfo.h"
 #include "rootfs/mounts.h"
 #include "rootfs/pivot_root.h"
 #include "runtime/cgroup_mount.h"
@@ -346,15 +346,6 @@ void at(std::string_view place, std::string_view what, Step&& step) {
   }
 }
 
-std::vector<std::string> split(const std::string& text, char separator) {
-  std::vector<std::string> parts;
-  std::istringstream in(text);
-  for (std::string part; std::getline(in, part, separator);) {
-    parts.push_back(part);
-  }
-  return parts;
-}
-
 // True when `path` is `dir` or below it.
 bool is_under(const fs::path& path, const fs::path& dir) {
   const fs::path relative = path.lexically_relative(dir);
@@ -366,16 +357,11 @@ bool is_under(const fs::path& path, const fs::path& dir) {
 // anywhere in the namespace lets the container mount a new proc that shows
 // what the masked paths hide, so take them out (runc's msMoveRoot).
 void hide_host_proc_and_sys(const fs::path& rootfs) {
-  const std::string mountinfo = cgroup::read_file("/proc/self/mountinfo");
   std::vector<std::string> targets;
-  for (const auto& line : split(mountinfo, '\n')) {
-    // id parent dev root mount-point options [optional...] - type ...
-    const auto fields = split(line, ' ');
-    const auto dash = std::ranges::find(fields, "-");
-    if (fields.size() < 5 || dash == fields.end() || dash + 1 == fields.end()) continue;
-    const std::string& type = *(dash + 1);
-    if ((type == "proc" || type == "sysfs") && fields[3] == "/" && !is_under(fields[4], rootfs)) {
-      targets.push_back(fields[4]);
+  for (const auto& mount : rootfs::read_mountinfo()) {
+    if ((mount.type == "proc" || mount.type == "sysfs") && mount.root == "/" &&
+        !is_under(mount.mount_point, rootfs)) {
+      targets.push_back(mount.mount_point);
     }
   }
   for (const auto& target : targets) {

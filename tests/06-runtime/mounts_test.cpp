@@ -268,7 +268,7 @@ TEST_CASE("mounts: a cgroup entry on v1 binds each hierarchy's own directory", "
 }
 
 TEST_CASE("mounts: named v1 hierarchies are found in mountinfo", "[mounts][cgroup]") {
-  const auto named = runtime::named_v1_hierarchies(
+  const auto named = cgroup::parse_named_v1_hierarchies(
       "32 31 0:29 / /sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu\n"
       "40 31 0:37 / /sys/fs/cgroup/systemd rw,relatime - cgroup cgroup rw,name=systemd\n"
       "41 31 0:38 / /sys/fs/cgroup/unified rw,relatime - cgroup2 cgroup2 rw\n"
@@ -323,7 +323,7 @@ TEST_CASE("mounts: runc's default spec gives runc's mounts", "[mounts][container
     CHECK(cgroup_root.type == "tmpfs");
     auto hierarchies = cgroup::v1_hierarchies();
     REQUIRE_FALSE(hierarchies.empty());
-    for (const auto& named : runtime::named_v1_hierarchies(read_file("/proc/self/mountinfo"))) {
+    for (const auto& named : cgroup::named_v1_hierarchies()) {
       hierarchies.push_back(named);
     }
     for (const auto& hierarchy : hierarchies) {
