@@ -29,6 +29,7 @@ hygiene_packages=(clang clang-format clang-tidy libclang-rt-14-dev)
 test_packages=(
     busybox-static util-linux iproute2 procps psmisc uidmap
     runc crun podman conmon netavark hyperfine user-mode-linux
+    skopeo umoci
     python3
 )
 

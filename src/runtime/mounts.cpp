@@ -23,7 +23,7 @@
 #include "rootfs/mounts.h"
 #include "rootfs/pivot_root.h"
 #include "runtime/cgroup_mount.h"
-#include "runtime/in_root.h"
+#include "rootfs/in_root.h"
 #include "security/security.h"
 
 namespace berth::runtime {
@@ -122,8 +122,8 @@ bool has_dev_tmpfs(const Config& config) {
 // The path `fd` was opened at, as the host names it (for messages and checks).
 std::string real_path(const UniqueFd& fd) {
   std::error_code error;
-  const fs::path path = fs::read_symlink(fd_path(fd), error);
-  return error ? fd_path(fd) : path.string();
+  const fs::path path = fs::read_symlink(rootfs::fd_path(fd), error);
+  return error ? rootfs::fd_path(fd) : path.string();
 }
 
 // runc's checkProcMount: nothing may be mounted inside /proc, where it could
@@ -152,7 +152,7 @@ void check_proc_destination(const std::string& where, const Mount& mount) {
 void refuse_symlink(int root, const std::string& destination, const Mount& mount) {
   UniqueFd found{};
   try {
-    found = open_in_root(root, destination, O_NOFOLLOW);
+    found = rootfs::open_in_root(root, destination, O_NOFOLLOW);
   } catch (const Error& error) {
     if (error.errno_value() == ENOENT) return;  // made as a directory later
     throw;
@@ -207,14 +207,14 @@ void mount_one(const RootDir& root, const Mount& mount) {
   if (mount.type == "tmpfs" && !bind) {
     try {
       struct stat info {};
-      const UniqueFd covered = open_in_root(root.fd, destination);
+      const UniqueFd covered = rootfs::open_in_root(root.fd, destination);
       if (::fstat(covered.get(), &info) == 0 && S_ISDIR(info.st_mode)) covered_mode = info.st_mode;
     } catch (const Error&) {
       // Missing: created below with the tmpfs's own mode.
     }
   }
 
-  UniqueFd target = make_mount_point(root.fd, destination, file);
+  UniqueFd target = rootfs::make_mount_point(root.fd, destination, file);
   shown = real_path(target);
   check_proc_destination("/" + fs::path(shown).lexically_relative(root.path).string(), mount);
 
@@ -225,22 +225,22 @@ void mount_one(const RootDir& root, const Mount& mount) {
     flags &= ~static_cast<unsigned long>(MS_RDONLY);
   }
   const std::string source = mount.source.empty() ? mount.type : mount.source;
-  check(::mount(source.c_str(), fd_path(target).c_str(), bind ? nullptr : mount.type.c_str(), flags,
+  check(::mount(source.c_str(), rootfs::fd_path(target).c_str(), bind ? nullptr : mount.type.c_str(), flags,
                 options.data.empty() ? nullptr : options.data.c_str()),
         bind ? "bind-mount " + source + " on" : "mount " + mount.type + " on", shown);
 
   // The descriptor still names the directory under the new mount; reopen it.
-  target = open_in_root(root.fd, destination);
+  target = rootfs::open_in_root(root.fd, destination);
   // The kernel ignores all but MS_REC on a bind's first call: ro, nosuid...
   // take effect only in a remount of the bind.
   if (bind && (flags & ~static_cast<unsigned long>(MS_BIND | MS_REC | MS_REMOUNT)) != 0) {
-    remount(fd_path(target), flags | MS_BIND, shown);
+    remount(rootfs::fd_path(target), flags | MS_BIND, shown);
   }
   if (covered_mode) {
-    check(::chmod(fd_path(target).c_str(), *covered_mode & 07777), "chmod", shown);
+    check(::chmod(rootfs::fd_path(target).c_str(), *covered_mode & 07777), "chmod", shown);
   }
   if (options.propagation != 0) {
-    check(::mount(nullptr, fd_path(target).c_str(), nullptr, options.propagation, nullptr),
+    check(::mount(nullptr, rootfs::fd_path(target).c_str(), nullptr, options.propagation, nullptr),
           "change the propagation of", shown);
   }
 }
@@ -253,7 +253,7 @@ void mount_cgroup(const RootDir& root, const Mount& mount, bool cgroupns) {
   }
   for (const auto& link : expanded.links) {
     const fs::path path = link.path;
-    const UniqueFd dir = open_in_root(root.fd, path.parent_path().string());
+    const UniqueFd dir = rootfs::open_in_root(root.fd, path.parent_path().string());
     if (::symlinkat(link.target.c_str(), dir.get(), path.filename().c_str()) != 0 &&
         errno != EEXIST) {
       throw Error("symlink", root.path.string() + link.path, errno);
@@ -277,7 +277,7 @@ void make_device(const UniqueFd& dev, const rootfs::DeviceNode& node, const std:
   const UniqueFd file{static_cast<int>(
       check(::openat(dev.get(), node.name, O_PATH | O_NOFOLLOW | O_CLOEXEC), "open", path))};
   const std::string host = std::string("/dev/") + node.name;
-  check(::mount(host.c_str(), fd_path(file).c_str(), nullptr, MS_BIND, nullptr), "bind-mount",
+  check(::mount(host.c_str(), rootfs::fd_path(file).c_str(), nullptr, MS_BIND, nullptr), "bind-mount",
         host + " on " + path);
 }
 
@@ -291,7 +291,7 @@ void make_link(const UniqueFd& dev, const char* name, const char* target,
 // What runc adds to a /dev tmpfs: six devices, and links through /proc and
 // into the container's devpts.
 void make_default_dev(int root) {
-  const UniqueFd dev = open_in_root(root, "/dev");
+  const UniqueFd dev = rootfs::open_in_root(root, "/dev");
   const std::string shown = real_path(dev);
   for (const auto& node : rootfs::kDeviceNodes) {
     make_device(dev, node, shown);
@@ -315,7 +315,7 @@ void make_default_dev(int root) {
 void make_config_devices(int root, const std::vector<Device>& devices) {
   for (const Device& device : devices) {
     const fs::path path = clean(device.path);
-    const UniqueFd dir = open_in_root(root, path.parent_path().string());
+    const UniqueFd dir = rootfs::open_in_root(root, path.parent_path().string());
     const std::string name = path.filename().string();
     const std::string shown = real_path(dir) + "/" + name;
     const mode_t mode = device.file_mode.value_or(0666) & 07777;
@@ -331,7 +331,7 @@ void make_config_devices(int root, const std::vector<Device>& devices) {
     check(::mknodat(dir.get(), name.c_str(), S_IFREG | 0666, 0), "create", shown);
     const UniqueFd file{static_cast<int>(
         check(::openat(dir.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC), "open", shown))};
-    check(::mount(path.c_str(), fd_path(file).c_str(), nullptr, MS_BIND, nullptr), "bind-mount",
+    check(::mount(path.c_str(), rootfs::fd_path(file).c_str(), nullptr, MS_BIND, nullptr), "bind-mount",
           path.string() + " on " + shown);
   }
 }

@@ -1,5 +1,5 @@
 // Resolving container paths inside the rootfs with openat2(RESOLVE_IN_ROOT).
-#include "runtime/in_root.h"
+#include "rootfs/in_root.h"
 
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -15,7 +15,7 @@
 
 #include "common/error.h"
 
-namespace berth::runtime {
+namespace berth::rootfs {
 namespace {
 
 // Linux's own limit on symlinks followed in one lookup.
@@ -119,4 +119,4 @@ std::string fd_path(const UniqueFd& fd) {
   return "/proc/self/fd/" + std::to_string(fd.get());
 }
 
-}  // namespace berth::runtime
+}  // namespace berth::rootfs

@@ -20,7 +20,7 @@
 
 #include "common/fd.h"
 
-namespace berth::runtime {
+namespace berth::rootfs {
 
 // Opens `path` (a path in the container's view; relative counts from "/")
 // inside the directory `root`, as an O_PATH descriptor; `flags` are added
@@ -38,4 +38,4 @@ UniqueFd make_mount_point(int root, std::string_view path, bool file);
 // take a path (mount(2) follows it to the file itself).
 std::string fd_path(const UniqueFd& fd);
 
-}  // namespace berth::runtime
+}  // namespace berth::rootfs
