@@ -13,27 +13,6 @@
 
 namespace berth::test::ch06 {
 
-// A cgroup parent for a test's containers, named berth-test-TAG-KIND-NNNNNN.
-// Destroying it removes it and every cgroup a runtime made below it, in
-// every hierarchy (each v1 one, named and unified ones included, or the v2
-// root), deepest first, killing what a failed test left running there.
-class CgroupParent {
- public:
-  explicit CgroupParent(const std::string& kind = "rt");
-  ~CgroupParent();
-  CgroupParent(const CgroupParent&) = delete;
-  CgroupParent& operator=(const CgroupParent&) = delete;
-
-  const std::string& name() const { return name_; }
-  // "/NAME", as cgroupsPath and podman's --cgroup-parent take it.
-  std::string path() const { return "/" + name_; }
-  // Whether the cgroup NAME/CHILD exists in any hierarchy.
-  bool has_child(const std::string& child) const;
-
- private:
-  std::string name_;
-};
-
 // A bundle in a temporary directory: a copy of the busybox rootfs and the
 // config.json of `berth-runtime spec`, with terminal off, the root writable,
 // and the cgroup under

@@ -31,7 +31,7 @@
 #include "support/support.h"
 
 using namespace berth::test;
-using berth::test::ch06::CgroupParent;
+using berth::test::CgroupParent;
 using json = nlohmann::json;
 
 namespace {

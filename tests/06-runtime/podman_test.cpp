@@ -33,7 +33,7 @@
 
 using namespace berth::test;
 using namespace std::chrono_literals;
-using berth::test::ch06::CgroupParent;
+using berth::test::CgroupParent;
 
 namespace {
 

@@ -8,12 +8,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
+#include <thread>
 
 #include <catch2/catch.hpp>
 
@@ -202,6 +206,61 @@ std::vector<std::string> mounts_under(const fs::path& dir) {
     }
   }
   return found;
+}
+
+namespace {
+
+std::string random_suffix() {
+  std::random_device device;
+  return std::to_string(std::uniform_int_distribution<unsigned>(100000, 999999)(device));
+}
+
+// Kills what is left in the cgroup `dir` (a container a failed test left
+// behind), then removes it; a cgroup whose last process has just ended may
+// stay busy (EBUSY) for a moment.
+void remove_cgroup(const fs::path& dir) {
+  for (int attempt = 0; attempt < 250; ++attempt) {
+    std::ifstream procs(dir / "cgroup.procs");
+    for (pid_t pid = 0; procs >> pid;)
+      ::kill(pid, SIGKILL);
+    if (::rmdir(dir.c_str()) == 0 || errno != EBUSY) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+}  // namespace
+
+CgroupParent::CgroupParent(const std::string& kind)
+    : name_(test_name_prefix() + "-" + kind + "-" + random_suffix()) {
+}
+
+CgroupParent::~CgroupParent() {
+  std::vector<fs::path> hierarchies = {"/sys/fs/cgroup"};
+  std::error_code error;
+  for (const auto& entry : fs::directory_iterator("/sys/fs/cgroup", error)) {
+    if (entry.is_directory(error) && !entry.is_symlink(error)) hierarchies.push_back(entry.path());
+  }
+  for (const auto& hierarchy : hierarchies) {
+    const fs::path parent = hierarchy / name_;
+    if (!fs::is_directory(parent, error)) continue;
+    // Deepest first: a cgroup with children cannot be removed.
+    std::vector<fs::path> cgroups = {parent};
+    for (const auto& entry : fs::recursive_directory_iterator(parent, error)) {
+      if (entry.is_directory(error)) cgroups.push_back(entry.path());
+    }
+    std::ranges::sort(cgroups, [](const fs::path& a, const fs::path& b) {
+      return a.string().size() > b.string().size();
+    });
+    for (const auto& cgroup : cgroups)
+      remove_cgroup(cgroup);
+  }
+}
+
+bool CgroupParent::has_child(const std::string& child) const {
+  for (const auto& hierarchy : fs::directory_iterator("/sys/fs/cgroup")) {
+    if (fs::exists(hierarchy.path() / name_ / child)) return true;
+  }
+  return false;
 }
 
 }  // namespace berth::test

@@ -85,4 +85,25 @@ std::string read_file(const fs::path& path);
 // Lines of /proc/self/mountinfo whose mount point lies at or under `dir`.
 std::vector<std::string> mounts_under(const fs::path& dir);
 
+// A cgroup parent for a test's containers, named berth-test-TAG-KIND-NNNNNN.
+// Destroying it removes it and every cgroup a runtime made below it, in
+// every hierarchy (each v1 one, named and unified ones included, or the v2
+// root), deepest first, killing what a failed test left running there.
+class CgroupParent {
+ public:
+  explicit CgroupParent(const std::string& kind = "rt");
+  ~CgroupParent();
+  CgroupParent(const CgroupParent&) = delete;
+  CgroupParent& operator=(const CgroupParent&) = delete;
+
+  const std::string& name() const { return name_; }
+  // "/NAME", as cgroupsPath and podman's --cgroup-parent take it.
+  std::string path() const { return "/" + name_; }
+  // Whether the cgroup NAME/CHILD exists in any hierarchy.
+  bool has_child(const std::string& child) const;
+
+ private:
+  std::string name_;
+};
+
 }  // namespace berth::test
