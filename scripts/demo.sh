@@ -123,6 +123,26 @@ json.dump(config, open(path, "w"), indent="\t")
 PY
 show berth-runtime --root "$work/state" run -b "$work/bundle" berth-demo
 
+chapter "Chapter 08 — images"
+say "An image is a root filesystem in layers plus a config, in a content-addressed store."
+say "The busybox root filesystem, as a tarball, becomes an image:"
+tar -C "$work/rootfs" -cf "$work/busybox.tar" .
+images=(berth-ch08 --root "$work/data" --state "$work/run")
+show "${images[@]}" import "$work/busybox.tar" busybox
+show "${images[@]}" images
+say "The store is an OCI image layout that any OCI tool reads:"
+show ls "$work/data/images" "$work/data/images/blobs/sha256"
+say "run unpacks the layers (once, shared by every container of them), mounts an overlay"
+say "with a writable layer of the container's own, and runs it with berth-runtime:"
+show "${images[@]}" run busybox sh -c 'echo "hello from $(hostname)"; echo changed > /etc/motd'
+say "The change stayed in that container's layer, gone with it; the image is unchanged:"
+show "${images[@]}" run busybox cat /etc/motd
+say "verify checks every blob against its digest; save writes an archive docker and"
+say "skopeo both read:"
+show "${images[@]}" verify
+show "${images[@]}" save -o "$work/busybox-saved.tar" busybox
+show tar -tf "$work/busybox-saved.tar"
+
 chapter "What next"
 cat <<TEXT
 Read the book, starting with its introduction:
@@ -130,5 +150,5 @@ Read the book, starting with its introduction:
     python3 -m http.server -d book/.vitepress/dist 8080 --bind 127.0.0.1
 and open http://127.0.0.1:8080. Each chapter's program has a README that says
 what to type and what you see: chapters/01-process/README.md to
-chapters/06-runtime/README.md. Run the tests with: make test
+chapters/08-images/README.md. Run the tests with: make test
 TEXT

@@ -27,6 +27,8 @@ const chapters = [
   { text: '04 · cgroups', link: '/04-cgroups' },
   { text: '05 · Security', link: '/05-security' },
   { text: '06 · The OCI runtime', link: '/06-runtime' },
+  { text: '07 · Overlay filesystems', link: '/07-overlay' },
+  { text: '08 · Images', link: '/08-images' },
 ]
 
 // VitePress checks the links in pages, not those in the menus: check these.

@@ -68,6 +68,7 @@ class WorkingDirectory {
   UniqueFd previous_;
 };
 
+// #region short-links
 // The short names: LINKS/0, LINKS/1, ... pointing at the layers, and the
 // options naming them relative to LINKS' parent ("l/0:l/1:..."), 4 to 6
 // bytes a layer instead of a whole path.
@@ -99,6 +100,7 @@ void mount_through_links(const Stack& stack, const fs::path& target) {
   const WorkingDirectory in_base(base);
   mount_with(options, fs::absolute(target));
 }
+// #endregion short-links
 
 }  // namespace
 
@@ -128,6 +130,7 @@ void mount(const Stack& stack, const fs::path& target) {
   // #endlab
 }
 
+// #region whiteouts
 void make_whiteout(const fs::path& dir, const std::string& name) {
   const fs::path path = dir / name;
   check(::mknod(path.c_str(), S_IFCHR | 0000, ::makedev(0, 0)), "mknod whiteout", path.string());
@@ -148,5 +151,6 @@ bool is_opaque(const fs::path& dir) {
   const ssize_t n = ::getxattr(dir.c_str(), kOpaqueXattr, value, sizeof value);
   return n == 1 && value[0] == 'y';
 }
+// #endregion whiteouts
 
 }  // namespace berth::overlay

@@ -19,11 +19,11 @@
 #include "common/error.h"
 #include "common/fd.h"
 #include "rootfs/devices.h"
+#include "rootfs/in_root.h"
 #include "rootfs/mountinfo.h"
 #include "rootfs/mounts.h"
 #include "rootfs/pivot_root.h"
 #include "runtime/cgroup_mount.h"
-#include "rootfs/in_root.h"
 #include "security/security.h"
 
 namespace berth::runtime {
@@ -225,9 +225,10 @@ void mount_one(const RootDir& root, const Mount& mount) {
     flags &= ~static_cast<unsigned long>(MS_RDONLY);
   }
   const std::string source = mount.source.empty() ? mount.type : mount.source;
-  check(::mount(source.c_str(), rootfs::fd_path(target).c_str(), bind ? nullptr : mount.type.c_str(), flags,
-                options.data.empty() ? nullptr : options.data.c_str()),
-        bind ? "bind-mount " + source + " on" : "mount " + mount.type + " on", shown);
+  check(
+      ::mount(source.c_str(), rootfs::fd_path(target).c_str(), bind ? nullptr : mount.type.c_str(),
+              flags, options.data.empty() ? nullptr : options.data.c_str()),
+      bind ? "bind-mount " + source + " on" : "mount " + mount.type + " on", shown);
 
   // The descriptor still names the directory under the new mount; reopen it.
   target = rootfs::open_in_root(root.fd, destination);
@@ -277,8 +278,8 @@ void make_device(const UniqueFd& dev, const rootfs::DeviceNode& node, const std:
   const UniqueFd file{static_cast<int>(
       check(::openat(dev.get(), node.name, O_PATH | O_NOFOLLOW | O_CLOEXEC), "open", path))};
   const std::string host = std::string("/dev/") + node.name;
-  check(::mount(host.c_str(), rootfs::fd_path(file).c_str(), nullptr, MS_BIND, nullptr), "bind-mount",
-        host + " on " + path);
+  check(::mount(host.c_str(), rootfs::fd_path(file).c_str(), nullptr, MS_BIND, nullptr),
+        "bind-mount", host + " on " + path);
 }
 
 void make_link(const UniqueFd& dev, const char* name, const char* target,
@@ -331,8 +332,8 @@ void make_config_devices(int root, const std::vector<Device>& devices) {
     check(::mknodat(dir.get(), name.c_str(), S_IFREG | 0666, 0), "create", shown);
     const UniqueFd file{static_cast<int>(
         check(::openat(dir.get(), name.c_str(), O_PATH | O_NOFOLLOW | O_CLOEXEC), "open", shown))};
-    check(::mount(path.c_str(), rootfs::fd_path(file).c_str(), nullptr, MS_BIND, nullptr), "bind-mount",
-          path.string() + " on " + shown);
+    check(::mount(path.c_str(), rootfs::fd_path(file).c_str(), nullptr, MS_BIND, nullptr),
+          "bind-mount", path.string() + " on " + shown);
   }
 }
 
