@@ -12,7 +12,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 build=$(cd "${1:-build}" && pwd)
 bin=$build/bin
 work=$(mktemp -d /tmp/berth-demo-XXXXXX)
-trap 'rm -rf "$work"' EXIT
+# The containers of chapter 08 get their cgroups under a parent named after
+# $work, removed (once empty) with it.
+cgroup_parent=/$(basename "$work")
+cleanup() {
+    rmdir /sys/fs/cgroup/*"$cgroup_parent" /sys/fs/cgroup"$cgroup_parent" 2>/dev/null || true
+    rm -rf "$work"
+}
+trap cleanup EXIT
 
 bold=$(tput bold 2>/dev/null || true)
 dim=$(tput dim 2>/dev/null || true)
@@ -123,6 +130,22 @@ json.dump(config, open(path, "w"), indent="\t")
 PY
 show berth-runtime --root "$work/state" run -b "$work/bundle" berth-demo
 
+chapter "Chapter 07 — overlay filesystems"
+say "A container's root made of layers: the busybox tree at the bottom, a layer that"
+say "adds a file above it, and a writable directory of the container's own on top:"
+mkdir -p "$work/layers/app/srv"
+echo 'hello from the app layer' > "$work/layers/app/srv/hello"
+layers=(--layer "$work/layers/app" --layer "$work/rootfs")
+show berth-ch07 run "${layers[@]}" --upper "$work/layers/c1" -- \
+    sh -c 'cat /srv/hello; echo new > /srv/new; rm /bin/vi; rm -r /etc && mkdir /etc'
+say "The layers are unchanged; the container's changes are in its upper directory,"
+say "a deleted file as a whiteout (a 0/0 character device), the new /etc as opaque:"
+show ls -l "$work/layers/c1" "$work/layers/c1/bin"
+show berth-ch07 diff "${layers[@]}" --upper "$work/layers/c1"
+say "commit writes them as an OCI layer tarball, with the whiteouts as .wh. files:"
+show berth-ch07 commit --upper "$work/layers/c1" -o "$work/layers/c1.tar"
+show tar -tvf "$work/layers/c1.tar"
+
 chapter "Chapter 08 — images"
 say "An image is a root filesystem in layers plus a config, in a content-addressed store."
 say "The busybox root filesystem, as a tarball, becomes an image:"
@@ -134,9 +157,9 @@ say "The store is an OCI image layout that any OCI tool reads:"
 show ls "$work/data/images" "$work/data/images/blobs/sha256"
 say "run unpacks the layers (once, shared by every container of them), mounts an overlay"
 say "with a writable layer of the container's own, and runs it with berth-runtime:"
-show "${images[@]}" run busybox sh -c 'echo "hello from $(hostname)"; echo changed > /etc/motd'
+show "${images[@]}" run --cgroup-parent "$cgroup_parent" busybox sh -c 'echo "hello from $(hostname)"; echo changed > /etc/motd'
 say "The change stayed in that container's layer, gone with it; the image is unchanged:"
-show "${images[@]}" run busybox cat /etc/motd
+show "${images[@]}" run --cgroup-parent "$cgroup_parent" busybox cat /etc/motd
 say "verify checks every blob against its digest; save writes an archive docker and"
 say "skopeo both read:"
 show "${images[@]}" verify
