@@ -5,7 +5,9 @@
 #                    chapters' tests under ASan+UBSan, a short fuzz of every
 #                    target, then the whole suite (format and tidy included)
 #   make book        build the book (static site in book/.vitepress/dist)
-#   make bench       time berth-runtime against runc and crun (bench/README.md)
+#   make bench       time berth-runtime against runc and crun, layer extraction
+#                    against GNU tar and umoci, the image store at scale
+#                    (bench/README.md)
 #   make lab N=01    write the starter tree for lab 01 (also: make lab 01)
 #   make grade N=01  grade a lab tree (TREE=path, default: the last starter)
 #   make build       configure and build only
@@ -72,8 +74,9 @@ tidy: configure
 
 # Not part of `make test`: a benchmark's numbers are not pass or fail.
 bench: configure
-	@cmake --build $(BUILD_DIR) -j $(JOBS) --target berth-runtime
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target berth-runtime berth-ch07 berth-ch08
 	@bench/run.sh $(BUILD_DIR)
+	@bench/images.sh $(BUILD_DIR)
 
 book: deps
 	@scripts/build-book.sh

@@ -131,13 +131,24 @@ int save_archive(const image::Store& store, const std::vector<std::string>& name
 }
 
 int list_images(const image::Store& store, bool quiet) {
+  // Many tags name one image: read (and check) its documents once.
+  struct Facts {
+    std::string created, size;
+  };
+  std::map<image::Digest, Facts> facts;
   std::vector<Row> rows;
   for (const image::Image& image : store.images()) {
-    const image::Manifest manifest = store.manifest(image);
-    const std::string created = store.config(manifest).created;
+    auto known = facts.find(image.manifest.digest);
+    if (known == facts.end()) {
+      const image::Manifest manifest = store.manifest(image);
+      known = facts
+                  .emplace(image.manifest.digest,
+                           Facts{store.config(manifest).created, human_size(image_size(manifest))})
+                  .first;
+    }
+    const auto& [created, size] = known->second;
     rows.push_back({image.reference.familiar_name(), image.reference.tag,
-                    image.manifest.digest.short_id(), human_age(created),
-                    human_size(image_size(manifest)), created});
+                    image.manifest.digest.short_id(), human_age(created), size, created});
   }
   std::ranges::stable_sort(rows, std::greater{}, &Row::created_at);
   if (quiet) {

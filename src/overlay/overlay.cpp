@@ -48,7 +48,15 @@ std::string options_with(const std::vector<std::string>& lowers, const Stack& st
 
 void mount_with(const std::string& options, const fs::path& target) {
   if (::mount("overlay", target.c_str(), "overlay", 0, options.c_str()) == -1) {
-    throw Error("mount overlay on " + target.string(), options.substr(0, 200), errno);
+    const std::string what = "mount overlay on " + target.string();
+    // overlayfs gives its reasons in the kernel log only; this errno is the
+    // one it uses for layers that overlap, which a reader would not guess.
+    if (errno == ELOOP) {
+      throw Error(what, options.substr(0, 200),
+                  "too many levels of symbolic links (overlayfs: layers that overlap, one "
+                  "inside another or the same one twice; dmesg says which)");
+    }
+    throw Error(what, options.substr(0, 200), errno);
   }
 }
 
