@@ -8,6 +8,9 @@
 
 #include <unistd.h>
 
+#include <cstddef>
+#include <string>
+#include <string_view>
 #include <utility>
 
 namespace berth {
@@ -53,5 +56,17 @@ struct Pipe {
   UniqueFd write_end;
 };
 Pipe make_pipe();
+
+// write(2) until all of `bytes` is written (a pipe or a nearly full disk may
+// take less at a time), again after EINTR. Throws berth::Error
+// "write WHAT: <why>".
+void write_all(int fd, std::string_view bytes, std::string_view what);
+
+// One read(2) of at most `size` bytes into `buffer`, again after EINTR: the number of bytes read,
+// 0 at the end. Throws berth::Error "read WHAT: <why>".
+std::size_t read_some(int fd, void* buffer, std::size_t size, std::string_view what);
+
+// Everything readable from `fd`, to its end. Throws as read_some().
+std::string read_all(int fd, std::string_view what);
 
 }  // namespace berth

@@ -36,18 +36,6 @@ struct ReadFree {
 };
 using RawReader = std::unique_ptr<struct archive, ReadFree>;
 
-void write_all(int fd, const char* data, std::size_t size, const fs::path& path) {
-  while (size > 0) {
-    const ssize_t written = ::write(fd, data, size);
-    if (written < 0 && errno == EINTR) {
-      continue;
-    }
-    check(written, "write", path.string());
-    data += written;
-    size -= static_cast<std::size_t>(written);
-  }
-}
-
 std::string blob_name(const Digest& digest) {
   return "blobs/sha256/" + digest.hex();
 }
@@ -123,19 +111,7 @@ class Staged {
     const fs::path& path = staged.path;
     const UniqueFd fd{
         static_cast<int>(check(::open(path.c_str(), O_RDONLY | O_CLOEXEC), "open", path.string()))};
-    std::string bytes;
-    std::array<char, kChunk> buffer{};
-    for (;;) {
-      const ssize_t got = ::read(fd.get(), buffer.data(), buffer.size());
-      if (got < 0 && errno == EINTR) {
-        continue;
-      }
-      check(got, "read", path.string());
-      if (got == 0) {
-        return bytes;
-      }
-      bytes.append(buffer.data(), static_cast<std::size_t>(got));
-    }
+    return read_all(fd.get(), path.string());
   }
 
  private:
@@ -169,7 +145,7 @@ class Staged {
       }
       const auto* bytes = reinterpret_cast<const char*>(block.bytes.data());
       hash.update(bytes, block.bytes.size());
-      write_all(out.get(), bytes, block.bytes.size(), staged.path);
+      write_all(out.get(), {bytes, block.bytes.size()}, staged.path.string());
       staged.content.size += block.bytes.size();
     }
     staged.content.digest = hash.finish();

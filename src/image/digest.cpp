@@ -9,6 +9,7 @@
 #include <cerrno>
 
 #include "common/error.h"
+#include "common/fd.h"
 
 namespace berth::image {
 
@@ -93,13 +94,10 @@ HashedSize sha256_of_fd(int fd) {
   Sha256 hasher;
   HashedSize result;
   std::array<char, 1 << 16> buffer{};
-  for (;;) {
-    const ssize_t count = ::read(fd, buffer.data(), buffer.size());
-    if (count == -1 && errno == EINTR) continue;
-    check(count, "read", "fd " + std::to_string(fd));
-    if (count == 0) break;
-    hasher.update(buffer.data(), static_cast<std::size_t>(count));
-    result.size += static_cast<std::size_t>(count);
+  while (const std::size_t count =
+             read_some(fd, buffer.data(), buffer.size(), "fd " + std::to_string(fd))) {
+    hasher.update(buffer.data(), count);
+    result.size += count;
   }
   result.digest = hasher.finish();
   return result;

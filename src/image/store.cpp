@@ -49,27 +49,6 @@ void sync_directory(const fs::path& dir) {
   check(::fsync(fd.get()), "fsync", dir.string());
 }
 
-void write_all(int fd, std::string_view bytes, const fs::path& path) {
-  while (!bytes.empty()) {
-    const ssize_t written = ::write(fd, bytes.data(), bytes.size());
-    if (written == -1 && errno == EINTR) continue;
-    check(written, "write", path.string());
-    bytes.remove_prefix(static_cast<std::size_t>(written));
-  }
-}
-
-std::string read_all(int fd, const fs::path& path) {
-  std::string bytes;
-  std::array<char, 1 << 16> buffer{};
-  for (;;) {
-    const ssize_t count = ::read(fd, buffer.data(), buffer.size());
-    if (count == -1 && errno == EINTR) continue;
-    check(count, "read", path.string());
-    if (count == 0) return bytes;
-    bytes.append(buffer.data(), static_cast<std::size_t>(count));
-  }
-}
-
 void make_directory(const fs::path& path) {
   if (::mkdir(path.c_str(), 0755) == -1 && errno != EEXIST) {
     throw Error("mkdir", path.string(), errno);
@@ -162,7 +141,7 @@ Store::TemporaryFile Store::make_temporary_file(std::string_view prefix) const {
 void Store::replace_file(const fs::path& path, std::string_view bytes) const {
   TemporaryFile file = make_temporary_file(path.filename().string());
   Unlinker unlinker{file.path};
-  write_all(file.fd.get(), bytes, file.path);
+  write_all(file.fd.get(), bytes, file.path.string());
   check(::fchmod(file.fd.get(), 0644), "chmod", file.path.string());
   check(::fsync(file.fd.get()), "fsync", file.path.string());
   check(::rename(file.path.c_str(), path.c_str()), "rename", file.path.string());
@@ -207,7 +186,7 @@ Digest Store::write_blob(std::string_view bytes) {
   Digest digest = sha256_of(bytes);
   if (has_blob(digest)) return digest;
   TemporaryFile file = make_temporary_file("blob");
-  write_all(file.fd.get(), bytes, file.path);
+  write_all(file.fd.get(), bytes, file.path.string());
   commit_blob(file, digest);
   return digest;
 }
@@ -218,14 +197,10 @@ HashedSize Store::write_blob(int fd, const std::optional<Digest>& expected) {
   Sha256 hasher;
   HashedSize result;
   std::array<char, 1 << 16> buffer{};
-  for (;;) {
-    const ssize_t count = ::read(fd, buffer.data(), buffer.size());
-    if (count == -1 && errno == EINTR) continue;
-    check(count, "read", "blob source");
-    if (count == 0) break;
-    const std::string_view chunk{buffer.data(), static_cast<std::size_t>(count)};
+  while (const std::size_t count = read_some(fd, buffer.data(), buffer.size(), "blob source")) {
+    const std::string_view chunk{buffer.data(), count};
     hasher.update(chunk);
-    write_all(file.fd.get(), chunk, file.path);
+    write_all(file.fd.get(), chunk, file.path.string());
     result.size += chunk.size();
   }
   result.digest = hasher.finish();
@@ -240,7 +215,7 @@ std::string Store::read_blob(const Digest& digest) const {
   const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   const UniqueFd file{static_cast<int>(check(fd, "read blob", digest.str()))};
   // #region read-blob
-  std::string bytes = read_all(file.get(), path);
+  std::string bytes = read_all(file.get(), path.string());
   check_content(digest, sha256_of(bytes), "read blob");
   // #endregion read-blob
   return bytes;
@@ -259,7 +234,7 @@ UniqueFd Store::open_blob(const Digest& digest) const {
 std::vector<Descriptor> Store::read_index() const {
   const fs::path path = root_ / "index.json";
   const UniqueFd fd = open_or_throw(path, O_RDONLY);
-  return parse_index(read_all(fd.get(), path), path.string());
+  return parse_index(read_all(fd.get(), path.string()), path.string());
 }
 
 void Store::update_index(const std::function<void(std::vector<Descriptor>&)>& change) {

@@ -158,12 +158,11 @@ void ArchiveWriter::write_data(std::span<const std::byte> bytes) {
 void ArchiveWriter::copy_data(int fd, std::uint64_t size, const std::string& what) {
   buffer_.resize(kBlockSize);
   while (size > 0) {
-    const ssize_t n = ::read(fd, buffer_.data(), std::min<std::uint64_t>(size, buffer_.size()));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) throw Error("read", what, errno);
+    const std::size_t n =
+        read_some(fd, buffer_.data(), std::min<std::uint64_t>(size, buffer_.size()), what);
     if (n == 0) throw Error("read", what, "the file shrank while it was being archived");
-    write_data({buffer_.data(), static_cast<std::size_t>(n)});
-    size -= static_cast<std::uint64_t>(n);
+    write_data({buffer_.data(), n});
+    size -= n;
   }
 }
 

@@ -32,11 +32,6 @@ using namespace berth::test;
 
 namespace {
 
-void write(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path) << text;
-}
-
 // Every path under `root` (not `root` itself), a line each: type, mode,
 // owner, contents or link target, the other paths of a file linked more
 // than once, and (when `times`) the mtime in seconds. Two trees are the same
@@ -79,14 +74,14 @@ std::string describe(const fs::path& root, bool times) {
 class Container {
  public:
   Container() {
-    write(bottom() / "etc" / "hosts", "127.0.0.1 localhost\n");
-    write(bottom() / "etc" / "passwd", "root:x:0:0::/root:/bin/sh\n");
-    write(bottom() / "bin" / "tool", "#!/bin/sh\necho bottom\n");
-    write(bottom() / "dir" / "a", "a from the bottom");
-    write(bottom() / "dir" / "sub" / "b", "b from the bottom");
-    write(bottom() / "old", "to be deleted");
-    write(top() / "bin" / "tool", "#!/bin/sh\necho top\n");
-    write(top() / "dir" / "c", "c from the top");
+    write_file(bottom() / "etc" / "hosts", "127.0.0.1 localhost\n");
+    write_file(bottom() / "etc" / "passwd", "root:x:0:0::/root:/bin/sh\n");
+    write_file(bottom() / "bin" / "tool", "#!/bin/sh\necho bottom\n");
+    write_file(bottom() / "dir" / "a", "a from the bottom");
+    write_file(bottom() / "dir" / "sub" / "b", "b from the bottom");
+    write_file(bottom() / "old", "to be deleted");
+    write_file(top() / "bin" / "tool", "#!/bin/sh\necho top\n");
+    write_file(top() / "dir" / "c", "c from the top");
     fs::permissions(bottom() / "bin" / "tool", fs::perms(0755));
     fs::permissions(top() / "bin" / "tool", fs::perms(0755));
     stack.lowers = {top(), bottom()};
@@ -115,18 +110,18 @@ class Container {
   // chmod, chown, symlink, hardlink, mkfifo.
   void change(bool reversed = false) {
     std::vector<std::function<void()>> steps = {
-        [&] { write(merged() / "new.txt", "brand new"); },
-        [&] { write(merged() / "etc" / "hosts", "10.0.0.1 db\n"); },
+        [&] { write_file(merged() / "new.txt", "brand new"); },
+        [&] { write_file(merged() / "etc" / "hosts", "10.0.0.1 db\n"); },
         [&] { fs::remove(merged() / "old"); },
         [&] {
           fs::remove_all(merged() / "dir");
-          write(merged() / "dir" / "fresh", "in a directory made again");
+          write_file(merged() / "dir" / "fresh", "in a directory made again");
         },
         [&] { fs::permissions(merged() / "bin" / "tool", fs::perms(0700)); },
         [&] { REQUIRE(::chown((merged() / "new.txt").c_str(), 1000, 1000) == 0); },
         [&] { fs::create_symlink("etc/hosts", merged() / "link"); },
         [&] {
-          write(merged() / "etc" / "new.conf", "linked twice");
+          write_file(merged() / "etc" / "new.conf", "linked twice");
           fs::create_hard_link(merged() / "etc" / "new.conf", merged() / "hard");
         },
         [&] { REQUIRE(::mkfifo((merged() / "pipe").c_str(), 0640) == 0); },
@@ -315,7 +310,7 @@ TEST_CASE("apply: a later entry replaces an earlier one of another type") {
   TempDir dir;
   const fs::path target = dir / "target";
   fs::create_directories(target / "x" / "deep");
-  write(target / "x" / "deep" / "file", "old");
+  write_file(target / "x" / "deep" / "file", "old");
   fs::create_symlink("x", target / "y");
   // x, a directory with contents, becomes a file; y, a symlink, a directory.
   {

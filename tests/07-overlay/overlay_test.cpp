@@ -18,11 +18,6 @@ using namespace berth::test;
 
 namespace {
 
-void write(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path) << text;
-}
-
 // A stack under a temporary directory: layers L0 (bottom) .. Ln, an upper
 // and a work directory, and the merged mount point; unmounted at the end.
 class Fixture {
@@ -64,10 +59,10 @@ class Fixture {
 
 TEST_CASE("overlay: an upper layer shadows the same path below") {
   Fixture f(3);
-  write(f.layer(0) / "a", "bottom");
-  write(f.layer(0) / "b", "only in the bottom");
-  write(f.layer(1) / "a", "middle");
-  write(f.layer(2) / "c", "top");
+  write_file(f.layer(0) / "a", "bottom");
+  write_file(f.layer(0) / "b", "only in the bottom");
+  write_file(f.layer(1) / "a", "middle");
+  write_file(f.layer(2) / "c", "top");
   f.mount();
   CHECK(read_file(f.merged() / "a") == "middle");
   CHECK(read_file(f.merged() / "b") == "only in the bottom");
@@ -76,13 +71,13 @@ TEST_CASE("overlay: an upper layer shadows the same path below") {
 
 TEST_CASE("overlay: a whiteout hides a file below, an opaque directory its contents") {
   Fixture f(2);
-  write(f.layer(0) / "gone", "deleted by the layer above");
-  write(f.layer(0) / "dir" / "old", "hidden by the opaque directory");
-  write(f.layer(0) / "merged-dir" / "old", "still seen");
+  write_file(f.layer(0) / "gone", "deleted by the layer above");
+  write_file(f.layer(0) / "dir" / "old", "hidden by the opaque directory");
+  write_file(f.layer(0) / "merged-dir" / "old", "still seen");
   overlay::make_whiteout(f.layer(1), "gone");
-  write(f.layer(1) / "dir" / "new", "the only file left");
+  write_file(f.layer(1) / "dir" / "new", "the only file left");
   overlay::make_opaque(f.layer(1) / "dir");
-  write(f.layer(1) / "merged-dir" / "new", "seen too");
+  write_file(f.layer(1) / "merged-dir" / "new", "seen too");
   CHECK(overlay::is_whiteout(f.layer(1) / "gone"));
   CHECK(overlay::is_opaque(f.layer(1) / "dir"));
   CHECK_FALSE(overlay::is_opaque(f.layer(1) / "merged-dir"));
@@ -96,15 +91,15 @@ TEST_CASE("overlay: a whiteout hides a file below, an opaque directory its conte
 
 TEST_CASE("overlay: changes go to the upper layer, and the layers below stay as they were") {
   Fixture f(1);
-  write(f.layer(0) / "file", "original");
-  write(f.layer(0) / "deleted", "to delete");
-  write(f.layer(0) / "dir" / "inside", "to replace");
+  write_file(f.layer(0) / "file", "original");
+  write_file(f.layer(0) / "deleted", "to delete");
+  write_file(f.layer(0) / "dir" / "inside", "to replace");
   f.mount();
-  write(f.merged() / "file", "changed");  // copy-up
+  write_file(f.merged() / "file", "changed");  // copy-up
   fs::remove(f.merged() / "deleted");
   fs::remove_all(f.merged() / "dir");
   fs::create_directory(f.merged() / "dir");  // a new directory where one was deleted
-  write(f.merged() / "dir" / "fresh", "new");
+  write_file(f.merged() / "dir" / "fresh", "new");
 
   CHECK(read_file(f.merged() / "file") == "changed");
   CHECK(read_file(f.stack.upper / "file") == "changed");
@@ -120,9 +115,9 @@ TEST_CASE("overlay: a stack whose options overflow a page mounts through short l
   // 80 layers with 60-byte names: about 5 KB of lowerdir, more than a page.
   Fixture f(80, std::string(55, 'x') + "-layer");
   REQUIRE(overlay::mount_options(f.stack).size() > 4096);
-  write(f.layer(0) / "bottom", "from layer 0");
-  write(f.layer(79) / "top", "from layer 79");
-  write(f.layer(40) / "bottom", "shadowed by layer 40");
+  write_file(f.layer(0) / "bottom", "from layer 0");
+  write_file(f.layer(79) / "top", "from layer 79");
+  write_file(f.layer(40) / "bottom", "shadowed by layer 40");
   f.mount();
   CHECK(read_file(f.merged() / "bottom") == "shadowed by layer 40");
   CHECK(read_file(f.merged() / "top") == "from layer 79");

@@ -20,11 +20,6 @@ using namespace berth::test;
 
 namespace {
 
-void write(const fs::path& path, const std::string& text) {
-  fs::create_directories(path.parent_path());
-  std::ofstream(path) << text;
-}
-
 CommandResult ch07(const std::vector<std::string>& args) {
   std::vector<std::string> argv = {bin("berth-ch07")};
   argv.insert(argv.end(), args.begin(), args.end());
@@ -77,10 +72,10 @@ struct Layers {
   fs::path upper = tmp / "c1";
 
   Layers() {
-    write(base / "etc" / "motd", "from the base\n");
-    write(base / "srv" / "old", "to be deleted\n");
-    write(app / "srv" / "hello", "hello from the app layer\n");
-    write(app / "etc" / "motd", "from the app\n");
+    write_file(base / "etc" / "motd", "from the base\n");
+    write_file(base / "srv" / "old", "to be deleted\n");
+    write_file(app / "srv" / "hello", "hello from the app layer\n");
+    write_file(app / "etc" / "motd", "from the app\n");
   }
 
   // berth-ch07 run --layer app --layer base --upper UPPER -- sh -c SCRIPT
@@ -325,7 +320,7 @@ TEST_CASE("apply: a committed layer, unpacked as overlayfs's, stacks like the co
 TEST_CASE("apply: a file that is no tar archive is refused with exit code 125") {
   Layers layers;
   const fs::path bogus = layers.tmp / "bogus.tar";
-  write(bogus, std::string(2048, 'x'));
+  write_file(bogus, std::string(2048, 'x'));
   const fs::path target = layers.tmp / "target";
   fs::create_directory(target);
   const auto result = ch07({"apply", bogus, target});

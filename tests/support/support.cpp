@@ -193,6 +193,11 @@ std::string read_file(const fs::path& path) {
   return text.str();
 }
 
+void write_file(const fs::path& path, const std::string& text) {
+  fs::create_directories(path.parent_path());
+  std::ofstream(path) << text;
+}
+
 std::vector<std::string> mounts_under(const fs::path& dir) {
   std::vector<std::string> found;
   std::istringstream lines(read_file("/proc/self/mountinfo"));

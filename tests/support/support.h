@@ -82,6 +82,10 @@ fs::path copy_busybox_rootfs(const fs::path& destination);
 // The text of a file, or "" when it cannot be read.
 std::string read_file(const fs::path& path);
 
+// Writes `text` to the file `path` (replacing it), making its parent
+// directories first.
+void write_file(const fs::path& path, const std::string& text);
+
 // Lines of /proc/self/mountinfo whose mount point lies at or under `dir`.
 std::vector<std::string> mounts_under(const fs::path& dir);
 
