@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cerrno>
+#include <cstring>
 #include <new>
 #include <utility>
 
@@ -120,7 +121,7 @@ void ArchiveReader::fail_with_libarchive() const {
 
 // --- Writing -------------------------------------------------------------
 
-ArchiveWriter::ArchiveWriter(int fd, std::string name) : name_(std::move(name)) {
+ArchiveWriter::ArchiveWriter(int fd, std::string name) : name_(std::move(name)), fd_(fd) {
   archive_ = archive_write_new();
   if (archive_ == nullptr) throw std::bad_alloc();
   // "restricted" pax: ustar unless an entry needs more; and after the end
@@ -130,7 +131,8 @@ ArchiveWriter::ArchiveWriter(int fd, std::string name) : name_(std::move(name)) 
   if (archive_write_set_format_pax_restricted(archive_) != ARCHIVE_OK ||
       archive_write_add_filter_none(archive_) != ARCHIVE_OK ||
       archive_write_set_bytes_in_last_block(archive_, 1) != ARCHIVE_OK ||
-      archive_write_open_fd(archive_, fd) != ARCHIVE_OK) {
+      archive_write_open2(archive_, this, nullptr, &ArchiveWriter::write_out, nullptr, nullptr) !=
+          ARCHIVE_OK) {
     const std::string why = message_of(archive_);
     archive_write_free(std::exchange(archive_, nullptr));
     throw Error("write " + name_ + ":", "open", why);
@@ -138,10 +140,23 @@ ArchiveWriter::ArchiveWriter(int fd, std::string name) : name_(std::move(name)) 
 }
 
 ArchiveWriter::~ArchiveWriter() {
-  // Without this, freeing an unfinished archive would write its end marker
-  // and make a half-written archive look whole.
-  if (!closed_) archive_write_fail(archive_);
+  // Freeing an unfinished archive writes its end marker, which would make a
+  // half-written archive look whole: from here on, write_out drops it.
+  discarding_ = !closed_;
   archive_write_free(archive_);
+}
+
+// Called by libarchive (C code) with each block: nothing may throw through it.
+ssize_t ArchiveWriter::write_out(struct archive* archive, void* self, const void* data,
+                                 size_t size) noexcept {
+  auto* writer = static_cast<ArchiveWriter*>(self);
+  if (writer->discarding_) return static_cast<ssize_t>(size);
+  ssize_t written = 0;
+  do {
+    written = ::write(writer->fd_, data, size);
+  } while (written == -1 && errno == EINTR);
+  if (written == -1) archive_set_error(archive, errno, "%s", std::strerror(errno));
+  return written;
 }
 
 void ArchiveWriter::write_header(archive_entry* entry) {

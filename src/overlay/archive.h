@@ -13,6 +13,8 @@
 // a tar header there is, so they are not wrapped again.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -105,10 +107,14 @@ class ArchiveWriter {
 
  private:
   [[noreturn]] void fail(const std::string& operation) const;
+  static ssize_t write_out(struct archive* archive, void* self, const void* data,
+                           size_t size) noexcept;
 
   std::string name_;
+  int fd_;
   struct archive* archive_ = nullptr;
   bool closed_ = false;
+  bool discarding_ = false;
   std::vector<std::byte> buffer_;
 };
 
