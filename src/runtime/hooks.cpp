@@ -33,12 +33,7 @@ using Clock = std::chrono::steady_clock;
 UniqueFd state_file(const std::string& state_json) {
   UniqueFd fd{static_cast<int>(
       check(::memfd_create("hook-state", MFD_CLOEXEC), "memfd_create", "hook state"))};
-  for (std::size_t done = 0; done < state_json.size();) {
-    const ssize_t n = ::write(fd.get(), state_json.data() + done, state_json.size() - done);
-    if (n == -1 && errno == EINTR) continue;
-    check(n, "write", "hook state");
-    done += static_cast<std::size_t>(n);
-  }
+  write_all(fd.get(), state_json, "hook state");
   check(::lseek(fd.get(), 0, SEEK_SET), "lseek", "hook state");
   return fd;
 }
