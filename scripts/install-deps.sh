@@ -16,7 +16,7 @@ fi
 build_packages=(
     g++ cmake make ninja-build ccache pkg-config
     libfmt-dev catch2 libcli11-dev nlohmann-json3-dev
-    libarchive-dev libssl-dev libcurl4-openssl-dev
+    libarchive-dev zlib1g-dev libssl-dev libcurl4-openssl-dev
     libseccomp-dev libcap-dev libnl-route-3-dev libboost-dev
 )
 

@@ -1,12 +1,10 @@
 // Image archives, reading: docker-save archives old and new and OCI
 // archives, staged and checked before anything reaches the store
 // (image/archive.h).
-#include <archive.h>
 #include <archive_entry.h>
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <array>
 #include <cerrno>
 #include <map>
 #include <memory>
@@ -15,6 +13,7 @@
 
 #include "common/error.h"
 #include "image/archive.h"
+#include "image/layer.h"
 #include "overlay/archive.h"
 
 namespace berth::image {
@@ -23,18 +22,9 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-constexpr std::size_t kChunk = std::size_t{64} * 1024;
-
 // Manifests, configs and indexes are read whole; registries refuse
 // manifests over 4 MiB, and so does load.
 constexpr std::size_t kMaxDocument = std::size_t{4} << 20;
-
-// libarchive's reader, for the one job overlay::ArchiveReader (tar only)
-// does not do: undoing a layer's compression.
-struct ReadFree {
-  void operator()(struct archive* handle) const { archive_read_free(handle); }
-};
-using RawReader = std::unique_ptr<struct archive, ReadFree>;
 
 std::string blob_name(const Digest& digest) {
   return "blobs/sha256/" + digest.hex();
@@ -158,37 +148,15 @@ class Staged {
 };
 
 // A layer's diff ID (the digest of its tar uncompressed) and the media type
-// its compression calls for. libarchive's "raw" format undoes whatever
-// compression it recognizes and hands back the bytes.
+// its compression calls for.
 std::pair<Digest, std::string_view> layer_diff_id(const StagedFile& layer, std::string_view name) {
-  const RawReader archive{archive_read_new()};
-  // In-process decompressors only: "all" would run external programs on
-  // untrusted bytes.
-  archive_read_support_filter_gzip(archive.get());
-  archive_read_support_filter_zstd(archive.get());
-  archive_read_support_format_raw(archive.get());
-  archive_entry* entry = nullptr;
-  Sha256 hash;
-  std::array<char, kChunk> buffer{};
-  la_ssize_t got = -1;
-  if (archive_read_open_filename(archive.get(), layer.path.c_str(), kChunk) == ARCHIVE_OK &&
-      archive_read_next_header(archive.get(), &entry) == ARCHIVE_OK) {
-    while ((got = archive_read_data(archive.get(), buffer.data(), buffer.size())) > 0) {
-      hash.update(buffer.data(), static_cast<std::size_t>(got));
-    }
+  const UniqueFd fd{
+      static_cast<int>(check(::open(layer.path.c_str(), O_RDONLY | O_CLOEXEC), "open", name))};
+  const LayerDigests digests = read_layer(fd.get(), "layer " + std::string{name});
+  if (digests.media_type.empty()) {
+    throw Error("layer", name, "compressed with xz or bzip2, which no OCI media type names");
   }
-  if (got < 0) {
-    const char* why = archive_error_string(archive.get());
-    throw Error("read layer", std::string{name}, why != nullptr ? why : "unreadable");
-  }
-  switch (archive_filter_code(archive.get(), 0)) {
-    case ARCHIVE_FILTER_GZIP:
-      return {hash.finish(), media_type::kOciLayerGzip};
-    case ARCHIVE_FILTER_ZSTD:
-      return {hash.finish(), media_type::kOciLayerZstd};
-    default:
-      return {hash.finish(), media_type::kOciLayer};
-  }
+  return {digests.uncompressed.digest, digests.media_type};
 }
 
 // --- Planning and committing ----------------------------------------------

@@ -8,13 +8,16 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstring>
+#include <memory>
+#include <span>
 #include <vector>
 
 #include "common/error.h"
 #include "image/layer.h"
+#include "image/manifest.h"
 #include "image/store.h"
 #include "overlay/apply.h"
+#include "overlay/input.h"
 
 namespace berth::image {
 
@@ -23,36 +26,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::size_t kChunk = 1 << 20;
-
-// What libarchive reads through: the file, hashed on the way in.
-struct Source {
-  int fd = -1;
-  Sha256 hasher;
-  std::size_t size = 0;
-  std::vector<char> buffer = std::vector<char>(kChunk);
-};
-
-// Called by libarchive (C code): nothing may throw through it.
-la_ssize_t read_source(struct archive* archive, void* data, const void** block) noexcept {
-  auto* source = static_cast<Source*>(data);
-  ssize_t count = 0;
-  do {
-    count = ::read(source->fd, source->buffer.data(), source->buffer.size());
-  } while (count == -1 && errno == EINTR);
-  if (count == -1) {
-    archive_set_error(archive, errno, "read: %s", std::strerror(errno));
-    return -1;
-  }
-  try {
-    source->hasher.update(source->buffer.data(), static_cast<std::size_t>(count));
-  } catch (const std::exception& error) {
-    archive_set_error(archive, EIO, "%s", error.what());
-    return -1;
-  }
-  source->size += static_cast<std::size_t>(count);
-  *block = source->buffer.data();
-  return count;
-}
 
 struct ArchiveDeleter {
   void operator()(struct archive* archive) const { archive_read_free(archive); }
@@ -123,24 +96,24 @@ void unpack_layer(const Store& store, const Descriptor& layer, const Digest& dif
 
 LayerDigests read_layer(int fd, std::string_view what,
                         const std::function<void(std::string_view)>& sink) {
-  Source source;
-  source.fd = fd;
+  Sha256 stored;
+  LayerDigests digests;
+  overlay::ArchiveInput input(fd, [&](std::span<const std::byte> bytes) {
+    stored.update(bytes.data(), bytes.size());
+    digests.stored.size += bytes.size();
+  });
   const std::unique_ptr<struct archive, ArchiveDeleter> archive{archive_read_new()};
   if (!archive) throw std::bad_alloc();
   // The filters libarchive runs in-process ("all" would add some that run
-  // an external program on untrusted bytes), and the "raw" format: the
-  // decompressed bytes as they are, not parsed as tar.
-  archive_read_support_filter_gzip(archive.get());
+  // an external program on untrusted bytes; gzip is the input's job), and
+  // the "raw" format: the decompressed bytes as they are, not parsed as tar.
   archive_read_support_filter_zstd(archive.get());
   archive_read_support_filter_xz(archive.get());
   archive_read_support_filter_bzip2(archive.get());
   archive_read_support_format_raw(archive.get());
   archive_read_support_format_empty(archive.get());
-  if (archive_read_open(archive.get(), &source, nullptr, read_source, nullptr) != ARCHIVE_OK) {
-    fail(archive.get(), what);
-  }
-  Sha256 hasher;
-  LayerDigests digests;
+  if (input.open(archive.get()) != ARCHIVE_OK) fail(archive.get(), what);
+  Sha256 uncompressed;
   archive_entry* entry = nullptr;
   const int header = archive_read_next_header(archive.get(), &entry);
   if (header != ARCHIVE_EOF) {
@@ -151,19 +124,27 @@ LayerDigests read_layer(int fd, std::string_view what,
       if (count < 0) fail(archive.get(), what);
       if (count == 0) break;
       const std::string_view chunk{buffer.data(), static_cast<std::size_t>(count)};
-      hasher.update(chunk);
+      uncompressed.update(chunk);
       digests.uncompressed.size += chunk.size();
       if (sink) sink(chunk);
     }
   }
   // The stored digest covers the whole file, also bytes after the end of
   // the compressed stream that the decompressor never asked for.
-  const void* block = nullptr;
-  while (read_source(archive.get(), &source, &block) > 0) {
+  try {
+    input.finish();
+  } catch (const Error& error) {
+    throw Error("read", what, error.what());
   }
-  digests.uncompressed.digest = hasher.finish();
-  digests.stored.digest = source.hasher.finish();
-  digests.stored.size = source.size;
+  digests.uncompressed.digest = uncompressed.finish();
+  digests.stored.digest = stored.finish();
+  if (input.gzip()) {
+    digests.media_type = media_type::kOciLayerGzip;
+  } else if (archive_filter_code(archive.get(), 0) == ARCHIVE_FILTER_ZSTD) {
+    digests.media_type = media_type::kOciLayerZstd;
+  } else if (archive_filter_code(archive.get(), 0) == ARCHIVE_FILTER_NONE) {
+    digests.media_type = media_type::kOciLayer;
+  }
   return digests;
 }
 

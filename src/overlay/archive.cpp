@@ -18,9 +18,9 @@
 namespace berth::overlay {
 namespace {
 
-// Big reads: a layer is read once, front to back, and every read(2) costs
-// a system call (GNU tar reads 10 KB at a time; we want to beat it).
-constexpr std::size_t kBlockSize = 1 << 20;
+// A file's data is copied into an archive this much at a time: every
+// read(2) costs a system call (GNU tar reads 10 KB at a time).
+constexpr std::size_t kCopyBlockSize = 1 << 20;
 
 // libarchive's message, lower-cased the way Berth's errors print.
 std::string message_of(struct archive* archive) {
@@ -64,12 +64,13 @@ void ArchiveReader::open(int fd) {
   if (archive_ == nullptr) throw std::bad_alloc();
   // Only formats and filters that libarchive handles in-process: "all"
   // would include filters that run an external program on untrusted data.
+  // gzip is undone before libarchive sees the bytes (input.h says why).
   archive_read_support_format_tar(archive_);
-  archive_read_support_filter_gzip(archive_);
   archive_read_support_filter_zstd(archive_);
   archive_read_support_filter_xz(archive_);
   archive_read_support_filter_bzip2(archive_);
-  if (archive_read_open_fd(archive_, fd, kBlockSize) != ARCHIVE_OK) {
+  input_.emplace(fd);
+  if (input_->open(archive_) != ARCHIVE_OK) {
     // No destructor runs for a constructor that throws: free it here.
     const std::string why = message_of(archive_);
     archive_read_free(std::exchange(archive_, nullptr));
@@ -81,6 +82,12 @@ archive_entry* ArchiveReader::next() {
   const int result = archive_read_next_header(archive_, &entry_);
   if (result == ARCHIVE_EOF) {
     entry_ = nullptr;
+    // A tar ends before the gzip trailer that holds the checksum.
+    try {
+      input_->finish();
+    } catch (const Error& error) {
+      fail(error.what());
+    }
     return nullptr;
   }
   // A warning (an odd but readable header) is not a reason to stop.
@@ -171,7 +178,7 @@ void ArchiveWriter::write_data(std::span<const std::byte> bytes) {
 }
 
 void ArchiveWriter::copy_data(int fd, std::uint64_t size, const std::string& what) {
-  buffer_.resize(kBlockSize);
+  buffer_.resize(kCopyBlockSize);
   while (size > 0) {
     const std::size_t n =
         read_some(fd, buffer_.data(), std::min<std::uint64_t>(size, buffer_.size()), what);

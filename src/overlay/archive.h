@@ -19,11 +19,13 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "common/fd.h"
+#include "overlay/input.h"
 
 struct archive;
 struct archive_entry;
@@ -38,7 +40,8 @@ using Entry = std::unique_ptr<archive_entry, EntryDeleter>;
 Entry make_entry();
 
 // Reads a tar archive (plain, gzip, zstd, xz or bzip2: detected from its
-// first bytes) one entry at a time, front to back.
+// first bytes) one entry at a time, front to back. A compressed archive is
+// checked against its checksums to its last byte (see input.h).
 class ArchiveReader {
  public:
   // Reads from `fd` (not owned) to its end. `name` names the archive in
@@ -79,6 +82,7 @@ class ArchiveReader {
 
   UniqueFd owned_;
   std::string name_;
+  std::optional<ArchiveInput> input_;
   struct archive* archive_ = nullptr;
   archive_entry* entry_ = nullptr;
 };

@@ -292,6 +292,11 @@ TEST_CASE("a bad tarball or name leaves the store as it was", "[store][import]")
   write_text(tmp / "truncated.tar", whole.substr(0, whole.size() / 2 + 100));
   sh("gzip -c '" + tarball.string() + "' > '" + (tmp / "corrupt.tar.gz").string() + "'");
   std::string gz = read_file(tmp / "corrupt.tar.gz");
+  // A gzip CRC-32 that does not match: everything inflates, but the
+  // tarball is not what was compressed.
+  std::string crc = gz;
+  crc[crc.size() - 8] = static_cast<char>(~crc[crc.size() - 8]);
+  write_text(tmp / "crc.tar.gz", crc);
   for (std::size_t i = gz.size() / 2; i < gz.size() / 2 + 64; ++i) {
     gz[i] = static_cast<char>(~gz[i]);
   }
@@ -305,6 +310,7 @@ TEST_CASE("a bad tarball or name leaves the store as it was", "[store][import]")
   const Case cases[] = {
       {tmp / "truncated.tar", "truncated", "truncated"},
       {tmp / "corrupt.tar.gz", "corrupt", ""},
+      {tmp / "crc.tar.gz", "crc", "incorrect data check"},
       {tmp / "not-a-tar", "nonsense", ""},
       {tmp / "missing.tar", "missing", "no such file or directory"},
       {tarball, "Busybox", "repository name must be lowercase"},
