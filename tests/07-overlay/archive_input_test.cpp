@@ -75,7 +75,7 @@ void flip(std::string& bytes, std::size_t at) {
 
 }  // namespace
 
-TEST_CASE("a gzip archive reads as the tar inside it", "[archive][gzip]") {
+TEST_CASE("archive: a gzip archive reads as the tar inside it", "[archive][gzip]") {
   const Fixture f;
   const std::string expected = contents(f.tar);
   CHECK(contents(f.write("files.tar.gz", f.gzip)) == expected);
@@ -92,7 +92,7 @@ TEST_CASE("a gzip archive reads as the tar inside it", "[archive][gzip]") {
                          f.gzip + std::string(10240 - f.gzip.size() % 10240, '\0'))) == expected);
 }
 
-TEST_CASE("damage that still inflates is caught by the gzip checksum", "[archive][gzip]") {
+TEST_CASE("archive: damage that still inflates is caught by the gzip checksum", "[archive][gzip]") {
   const Fixture f;
   // The middle of the noise, stored as it is: inflate cannot notice the flip.
   std::string damaged = f.gzip;
@@ -112,7 +112,8 @@ TEST_CASE("damage that still inflates is caught by the gzip checksum", "[archive
                     Catch::Contains("incorrect length check"));
 }
 
-TEST_CASE("a gzip archive that ends early or goes on after its end is refused", "[archive][gzip]") {
+TEST_CASE("archive: a gzip archive that ends early or goes on after its end is refused",
+          "[archive][gzip]") {
   const Fixture f;
   // The tar's end marker is whole; only the trailer is missing.
   const fs::path truncated = f.write("truncated.tar.gz", f.gzip.substr(0, f.gzip.size() - 4));
@@ -125,7 +126,7 @@ TEST_CASE("a gzip archive that ends early or goes on after its end is refused", 
                                     std::to_string(f.gzip.size() + 3)));
 }
 
-TEST_CASE("a gzip archive reads from a pipe that hands it over a byte at first",
+TEST_CASE("archive: a gzip archive reads from a pipe that hands it over a byte at first",
           "[archive][gzip]") {
   const Fixture f;
   int ends[2];
