@@ -36,7 +36,7 @@
 # the image) is the benchmark's own failure: its message is printed, the
 # peers are measured all the same, and the exit status is 1.
 #
-# Everything lives in a temporary directory (the extraction's file system is
+# Everything lives in a temporary directory (the extraction's file systems are
 # mounted under it) and a cgroup parent, both named berth-bench-*, removed on
 # exit (also on Ctrl-C, kill, or an error). Every long step runs in a
 # process group of its own, which the cleanup kills.
@@ -284,47 +284,58 @@ else
     extract_have_berth=true
 fi
 rm -rf "$work/check"
-# The layers are unpacked onto a file system of the benchmark's own: a
-# fresh ext4 in a sparse file, loop-mounted on $work/fs, and unmounted and
-# deleted after this section (the cleanup unmounts it too if the run stops
-# here). Why not /tmp itself: for a minute or more after a file is
-# deleted, ext4 will not give its inode to a new file (recently_deleted() in
+# Each extractor unpacks onto a file system of its own: a fresh ext4 in a
+# sparse file, loop-mounted on $work/fs-TOOL, and unmounted and deleted
+# after this section (the cleanup unmounts them too if the run stops here).
+# Why not /tmp itself: for a minute or more after a file is deleted, ext4
+# will not give its inode to a new file (recently_deleted() in
 # fs/ext4/ialloc.c), and creating a file then means looking past all the
 # recently deleted ones. On a file system that others use (or where the
 # previous run's trees were just deleted) that made one run of GNU tar take
 # 0.4 s and the next 20 s; perf put 75% of every extractor's time there.
-# On its own file system, nothing is deleted while it is measured: each
-# run's target is renamed away, not removed, and the whole file system goes
-# at the end in one unlink. Each run's prepare ends with sync -f (that file
-# system only), so that no run pays for writing back another's data.
-fs_inodes=$(((small_files + small_files / 16 + 1000) * (runs + warmup + 1) * 3 + 100000))
-fs_mib=$(((layer_mib * 2 + 300) * (runs + warmup + 1) * 3 / 2 + fs_inodes / 2048 + 1024))
-say "making a file system of its own for the targets: ext4, $((fs_mib / 1024)) GiB sparse, $fs_inodes inodes ..."
-truncate -s "${fs_mib}M" "$work/fs.img"
-job mkfs.ext4 -q -F -N "$fs_inodes" -E lazy_itable_init=0,lazy_journal_init=0 "$work/fs.img"
-mkdir "$work/fs"
-mount -o loop "$work/fs.img" "$work/fs"
-# The shell line that moves DIR out of the way, if it is there.
-away() { echo "if [ -e $1 ]; then mv $1 \$(mktemp -d -p $old)/; fi && sync -f $work/fs"; }
+# On these, nothing is deleted while it is measured: each run's target is
+# renamed away, not removed, and each file system goes at the end in one
+# unlink. Each run's prepare ends with sync -f (that file system only), so
+# that no run pays for writing back another's data. Why one per extractor:
+# hyperfine times all of one command's runs before the next command's, and
+# on a shared file system the later commands created their files in one
+# that the earlier ones had filled (30% slower, for the same program).
+extractors=(tar umoci)
+if $extract_have_berth; then extractors=(tar berth umoci); fi
+fs_inodes=$(((small_files + small_files / 16 + 1000) * (runs + warmup + 1) + 100000))
+fs_mib=$(((layer_mib * 2 + 300) * (runs + warmup + 1) / 2 + fs_inodes / 2048 + 1024))
+say "making a file system for each extractor's targets: ext4, $((fs_mib / 1024)) GiB sparse, $fs_inodes inodes ..."
+for tool in "${extractors[@]}"; do
+    truncate -s "${fs_mib}M" "$work/fs-$tool.img"
+    job mkfs.ext4 -q -F -N "$fs_inodes" -E lazy_itable_init=0,lazy_journal_init=0 "$work/fs-$tool.img"
+    mkdir "$work/fs-$tool"
+    mount -o loop "$work/fs-$tool.img" "$work/fs-$tool"
+done
+# The shell line that moves TOOL's target for KIND out of the way, if it is
+# there, and writes back what its file system has dirty.
+away() {
+    local fs=$work/fs-$1
+    echo "if [ -e $fs/$2 ]; then mv $fs/$2 \$(mktemp -d -p $fs/old-$2)/; fi && sync -f $fs"
+}
 for kind in big small; do
     layer=$work/layers/$kind.tar
     say "extracting the $kind layer ($(du -m "$layer" | cut -f1) MiB tar, $(tar -tf "$layer" | wc -l) entries): $runs runs after $warmup warm-up ..."
-    x=$work/fs/x
-    old=$work/fs/old-$kind
-    mkdir -p "$x" "$old"
-    args=(-n "GNU tar" --prepare "$(shell_line "$(away "$x/tar") && mkdir $x/tar")"
-        "tar -xf $layer -C $x/tar")
+    for tool in "${extractors[@]}"; do mkdir "$work/fs-$tool/old-$kind"; done
+    args=(-n "GNU tar" --prepare "$(shell_line "$(away tar "$kind") && mkdir $work/fs-tar/$kind")"
+        "tar -xf $layer -C $work/fs-tar/$kind")
     if $extract_have_berth; then
-        args+=(-n "berth-ch07 apply" --prepare "$(shell_line "$(away "$x/berth") && mkdir $x/berth")"
-            "$ch07 apply $layer $x/berth")
+        args+=(-n "berth-ch07 apply"
+            --prepare "$(shell_line "$(away berth "$kind") && mkdir $work/fs-berth/$kind")"
+            "$ch07 apply $layer $work/fs-berth/$kind")
     fi
-    args+=(-n "umoci unpack" --prepare "$(shell_line "$(away "$x/umoci")")"
-        "umoci unpack --image $work/umoci-$kind:$kind $x/umoci")
+    args+=(-n "umoci unpack" --prepare "$(shell_line "$(away umoci "$kind")")"
+        "umoci unpack --image $work/umoci-$kind:$kind $work/fs-umoci/$kind")
     bench "extract-$kind" --warmup "$warmup" --runs "$runs" "${args[@]}"
-    mv "$x" "$(mktemp -d -p "$old")/"
 done
-umount "$work/fs"
-rm -f "$work/fs.img"
+for tool in "${extractors[@]}"; do
+    umount "$work/fs-$tool"
+    rm -f "$work/fs-$tool.img"
+done
 
 # -------------------------------------------------------------------------
 # 2. Scale: 50 layers.
