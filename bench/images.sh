@@ -295,15 +295,23 @@ rm -rf "$work/check"
 # 0.4 s and the next 20 s; perf put 75% of every extractor's time there.
 # On these, nothing is deleted while it is measured: each run's target is
 # renamed away, not removed, and each file system goes at the end in one
-# unlink. Each run's prepare ends with sync -f (that file system only), so
-# that no run pays for writing back another's data. Why one per extractor:
-# hyperfine times all of one command's runs before the next command's, and
-# on a shared file system the later commands created their files in one
-# that the earlier ones had filled (30% slower, for the same program).
+# unlink. Why one per extractor: hyperfine times all of one command's runs
+# before the next command's, and on a shared file system the later
+# commands created their files in one the earlier ones had filled.
 extractors=(tar umoci)
 if $extract_have_berth; then extractors=(tar berth umoci); fi
 fs_inodes=$(((small_files + small_files / 16 + 1000) * (runs + warmup + 1) + 100000))
 fs_mib=$(((layer_mib * 2 + 300) * (runs + warmup + 1) / 2 + fs_inodes / 2048 + 1024))
+# The shell line before each run: moves TOOL's target for KIND out of the
+# way, if it is there, then unmounts TOOL's file system and mounts it again.
+# Unmounting writes back what the run before left dirty and drops its files
+# from the kernel's caches: without it, each run paid for the writeback and
+# the memory of the runs before, and the runs of one command got slower and
+# slower (from 0.42 to 0.83 s, for the same program and the same layer).
+away() {
+    local fs=$work/fs-$1
+    echo "if [ -e $fs/$2 ]; then mv $fs/$2 \$(mktemp -d -p $fs/old-$2)/; fi && umount $fs && mount -o loop $fs.img $fs"
+}
 say "making a file system for each extractor's targets: ext4, $((fs_mib / 1024)) GiB sparse, $fs_inodes inodes ..."
 for tool in "${extractors[@]}"; do
     truncate -s "${fs_mib}M" "$work/fs-$tool.img"
@@ -311,12 +319,6 @@ for tool in "${extractors[@]}"; do
     mkdir "$work/fs-$tool"
     mount -o loop "$work/fs-$tool.img" "$work/fs-$tool"
 done
-# The shell line that moves TOOL's target for KIND out of the way, if it is
-# there, and writes back what its file system has dirty.
-away() {
-    local fs=$work/fs-$1
-    echo "if [ -e $fs/$2 ]; then mv $fs/$2 \$(mktemp -d -p $fs/old-$2)/; fi && sync -f $fs"
-}
 for kind in big small; do
     layer=$work/layers/$kind.tar
     say "extracting the $kind layer ($(du -m "$layer" | cut -f1) MiB tar, $(tar -tf "$layer" | wc -l) entries): $runs runs after $warmup warm-up ..."

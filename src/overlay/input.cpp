@@ -17,9 +17,12 @@
 namespace berth::overlay {
 namespace {
 
-// Big reads: a layer is read once, front to back, and every read(2) costs
-// a system call (GNU tar reads 10 KB at a time; we want to beat it).
-constexpr std::size_t kBlockSize = 1 << 20;
+// Reads of 64 KiB: few enough system calls for a big layer (GNU tar reads
+// 10 KiB at a time), and small enough that the bytes read are still in the
+// CPU's cache when a small file's data is written out of them. 1 MiB reads
+// made unpacking 25,600 files of 4 KiB 10% slower, all of it in the copy
+// into the new files' pages (perf; bench/README.md).
+constexpr std::size_t kBlockSize = 64 << 10;
 
 // Called by libarchive (C code): nothing may throw through it.
 la_ssize_t read_callback(struct archive* archive, void* self, const void** block) noexcept {
