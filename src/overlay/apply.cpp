@@ -119,10 +119,13 @@ class Applier {
       case AE_IFDIR:
         make_directory(parent_fd, name, path, entry);
         return;
-      case AE_IFLNK:
-        create(parent_fd, name,
-               [&] { return ::symlinkat(archive_entry_symlink(entry), parent_fd, name.c_str()); });
+      case AE_IFLNK: {
+        // A tar header may leave the target empty; the kernel has no empty symlinks.
+        const char* target = archive_entry_symlink(entry);
+        if (target == nullptr || *target == '\0') fail("a symlink with an empty target");
+        create(parent_fd, name, [&] { return ::symlinkat(target, parent_fd, name.c_str()); });
         break;
+      }
       case AE_IFCHR:
       case AE_IFBLK:
         if (options_.rootless) fail("a device node, refused in rootless mode");

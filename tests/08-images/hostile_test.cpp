@@ -261,6 +261,16 @@ TEST_CASE("hostile layer: whiteouts through a symlink to outside delete nothing 
   }
 }
 
+TEST_CASE("hostile layer: a symlink with an empty target is refused naming the entry") {
+  // Found by the layer_apply fuzzer: symlinkat(2) was given a null target.
+  Scene scene;
+  const auto error = scene.apply({file("first", "fine"), soft_link("nowhere", "")});
+  REQUIRE(error);
+  CHECK_THAT(*error, Catch::Contains("entry nowhere") && Catch::Contains("empty target"));
+  CHECK(read_file(scene.target() / "first") == "fine");
+  CHECK_FALSE(fs::exists(fs::symlink_status(scene.target() / "nowhere")));
+}
+
 TEST_CASE("hostile layer: device nodes are refused in rootless mode") {
   Scene scene;
   overlay::ApplyOptions rootless;
