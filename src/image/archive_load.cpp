@@ -161,15 +161,6 @@ std::pair<Digest, std::string_view> layer_diff_id(const StagedFile& layer, std::
 
 // --- Planning and committing ----------------------------------------------
 
-// A descriptor of `size` bytes named `digest`, of media type `type`.
-Descriptor describe(std::string_view type, const Digest& digest, std::int64_t size) {
-  Descriptor descriptor;
-  descriptor.media_type = type;
-  descriptor.digest = digest;
-  descriptor.size = size;
-  return descriptor;
-}
-
 // Whether a name the user gave carries its own tag ("busybox:1.36", but
 // not "localhost:5000/busybox").
 bool has_tag(std::string_view name) {
@@ -219,15 +210,15 @@ class Loader {
       }
       Manifest manifest;
       manifest.media_type = media_type::kOciManifest;
-      manifest.config = describe(media_type::kOciConfig, config_file.content.digest,
-                                 static_cast<std::int64_t>(config_file.content.size));
+      manifest.config =
+          describe(media_type::kOciConfig, config_file.content.digest, config_file.content.size);
       for (std::size_t l = 0; l < layers.size(); ++l) {
         manifest.layers.push_back(
             docker_layer(string_at(layers, l, at + ".Layers"), config.diff_ids[l]));
       }
       std::string bytes = to_json(manifest);
-      const Descriptor descriptor = describe(media_type::kOciManifest, sha256_of(bytes),
-                                             static_cast<std::int64_t>(bytes.size()));
+      const Descriptor descriptor =
+          describe(media_type::kOciManifest, sha256_of(bytes), bytes.size());
       documents_.push_back(std::move(bytes));
       for (const auto& reference : docker_names(entry, at, descriptor)) {
         images_.push_back({reference, descriptor});
@@ -318,7 +309,7 @@ class Loader {
                   "digest mismatch (content hashes to " + uncompressed.str() +
                       ", the config's diff_id is " + diff_id.str() + ")");
     }
-    return describe(type, file.content.digest, static_cast<std::int64_t>(file.content.size));
+    return describe(type, file.content.digest, file.content.size);
   }
 
   // An index entry may be an index itself (multi-platform): take the linux
@@ -326,7 +317,7 @@ class Loader {
   Descriptor pick_manifest(const Descriptor& entry, int depth) {
     if (entry.media_type == media_type::kOciManifest ||
         entry.media_type == media_type::kDockerManifest) {
-      return describe(entry.media_type, entry.digest, entry.size);
+      return describe(entry.media_type, entry.digest, static_cast<std::size_t>(entry.size));
     }
     if (entry.media_type != media_type::kOciIndex &&
         entry.media_type != media_type::kDockerManifestList) {

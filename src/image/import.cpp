@@ -82,14 +82,6 @@ std::string rfc3339_now() {
   return std::string(text, std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc));
 }
 
-Descriptor describe(std::string_view media_type, const Digest& digest, std::size_t size) {
-  Descriptor descriptor;
-  descriptor.media_type = media_type;
-  descriptor.digest = digest;
-  descriptor.size = static_cast<std::int64_t>(size);
-  return descriptor;
-}
-
 // The layer: the tarball decompressed (its digest is the diff_id) and
 // gzip-compressed into a blob.
 struct StoredLayer {

@@ -314,6 +314,14 @@ std::vector<Digest> chain_ids(const std::vector<Digest>& diff_ids) {
   return chain;
 }
 
+Descriptor describe(std::string_view media_type, const Digest& digest, std::size_t size) {
+  Descriptor descriptor;
+  descriptor.media_type = media_type;
+  descriptor.digest = digest;
+  descriptor.size = static_cast<std::int64_t>(size);
+  return descriptor;
+}
+
 std::string_view host_architecture() {
 #if defined(__x86_64__)
   return "amd64";

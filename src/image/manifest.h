@@ -54,6 +54,10 @@ struct Descriptor {
   std::string architecture;  // (empty elsewhere)
 };
 
+// A descriptor of `size` bytes of media type `media_type`, named `digest`:
+// no annotations, no platform.
+Descriptor describe(std::string_view media_type, const Digest& digest, std::size_t size);
+
 struct Manifest {
   std::string media_type;  // OCI or Docker manifest
   Descriptor config;

@@ -63,15 +63,6 @@ class Ch08 {
   CgroupParent cgroups_{"ch08"};
 };
 
-berth::image::Descriptor descriptor(std::string_view type, const berth::image::Digest& digest,
-                                    std::size_t size) {
-  berth::image::Descriptor d;
-  d.media_type = type;
-  d.digest = digest;
-  d.size = static_cast<std::int64_t>(size);
-  return d;
-}
-
 // An image whose config says how to run it, written into the store the way
 // any builder would: the layer, the config, the manifest, then the name.
 void add_configured_image(const Ch08& ch08, const std::string& name, const json& run_config) {
@@ -86,14 +77,14 @@ void add_configured_image(const Ch08& ch08, const std::string& name, const json&
   const std::string config_text = config.dump();
   berth::image::Manifest manifest;
   manifest.media_type = berth::image::media_type::kOciManifest;
-  manifest.config = descriptor(berth::image::media_type::kOciConfig, store.write_blob(config_text),
-                               config_text.size());
+  manifest.config = berth::image::describe(berth::image::media_type::kOciConfig,
+                                           store.write_blob(config_text), config_text.size());
   manifest.layers.push_back(
-      descriptor(berth::image::media_type::kOciLayer, layer.digest, layer.size));
+      berth::image::describe(berth::image::media_type::kOciLayer, layer.digest, layer.size));
   const std::string manifest_text = berth::image::to_json(manifest);
   store.add(berth::image::Reference::parse(name),
-            descriptor(berth::image::media_type::kOciManifest, store.write_blob(manifest_text),
-                       manifest_text.size()));
+            berth::image::describe(berth::image::media_type::kOciManifest,
+                                   store.write_blob(manifest_text), manifest_text.size()));
 }
 
 // The (REPOSITORY, TAG) pairs of `berth-ch08 images`.

@@ -27,6 +27,7 @@
 using namespace berth::test;
 namespace image = berth::image;
 using Access = image::Store::Access;
+using image::describe;
 using image::Digest;
 using image::Reference;
 using image::Store;
@@ -81,14 +82,6 @@ std::string problems_of(const image::VerifyReport& report) {
 std::size_t count_entries(const fs::path& dir) {
   return static_cast<std::size_t>(
       std::distance(fs::directory_iterator(dir), fs::directory_iterator()));
-}
-
-image::Descriptor describe(std::string_view type, const Digest& digest, std::size_t size) {
-  image::Descriptor descriptor;
-  descriptor.media_type = type;
-  descriptor.digest = digest;
-  descriptor.size = static_cast<std::int64_t>(size);
-  return descriptor;
 }
 
 // An image made by hand from gzip'ed layer tarballs (bottom first).
