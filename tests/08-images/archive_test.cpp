@@ -26,10 +26,6 @@ using nlohmann::json;
 
 namespace {
 
-void write_text(const fs::path& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << text;
-}
-
 void save_file(const image::Store& store, const std::vector<image::Image>& images,
                const fs::path& file) {
   const berth::UniqueFd fd{::open(file.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644)};
@@ -234,15 +230,15 @@ TEST_CASE("an old-style docker save archive loads: <id>/layer.tar and <config>.j
                "gzip -dc '" + box.store.blob_path(original.layers[0].digest).string() + "' > '" +
                    (old / id / "layer.tar").string() + "'"})
               .exit_code == 0);
-  write_text(old / id / "VERSION", "1.0");
-  write_text(old / id / "json", R"({"id":")" + id + R"("})");
+  write_file(old / id / "VERSION", "1.0");
+  write_file(old / id / "json", R"({"id":")" + id + R"("})");
   const std::string config = original.config.digest.hex() + ".json";
   fs::copy_file(box.store.blob_path(original.config.digest), old / config);
-  write_text(
+  write_file(
       old / "manifest.json",
       json::array({{{"Config", config}, {"RepoTags", {"old:1"}}, {"Layers", {id + "/layer.tar"}}}})
           .dump());
-  write_text(old / "repositories", json{{"old", {{"1", id}}}}.dump());
+  write_file(old / "repositories", json{{"old", {{"1", id}}}}.dump());
 
   image::Store fresh{box.dir / "fresh"};
   const auto loaded = image::load(fresh, tar_up(old, box.dir / "old.tar"));
@@ -276,12 +272,12 @@ TEST_CASE("a multi-platform index loads the image for this machine", "[images][a
       {"manifests",
        {other, ours}}}.dump();
   const image::Digest digest = image::sha256_of(nested);
-  write_text(out / "blobs" / "sha256" / digest.hex(), nested);
+  write_file(out / "blobs" / "sha256" / digest.hex(), nested);
   entry["mediaType"] = image::media_type::kOciIndex;
   entry["digest"] = digest.str();
   entry["size"] = nested.size();
   index["manifests"][0] = entry;
-  write_text(out / "index.json", index.dump());
+  write_file(out / "index.json", index.dump());
 
   image::Store fresh{box.dir / "fresh"};
   const auto loaded = image::load(fresh, tar_up(out, box.dir / "multi.tar"));
@@ -343,7 +339,7 @@ TEST_CASE("bad archives give clear errors and leave the store unchanged",
     return out / "blobs" / "sha256" / digest.hex();
   };
 
-  write_text(box.dir / "truncated.tar", saved.substr(0, saved.size() / 2));
+  write_file(box.dir / "truncated.tar", saved.substr(0, saved.size() / 2));
   refused(box.dir / "truncated.tar", "truncated tar archive");
 
   REQUIRE(run({"sh", "-c",
@@ -354,19 +350,19 @@ TEST_CASE("bad archives give clear errors and leave the store unchanged",
   for (std::size_t i = gzipped.size() / 3; i < gzipped.size() / 3 + 64; ++i) {
     gzipped[i] = static_cast<char>(gzipped[i] ^ 0x55);
   }
-  write_text(box.dir / "corrupt.tar.gz", gzipped);
+  write_file(box.dir / "corrupt.tar.gz", gzipped);
   // Damaged deflate data either fails to inflate or inflates to bytes that
   // no longer match their digests: refused both ways.
   CHECK_THROWS_WITH(image::load(box.store, box.dir / "corrupt.tar.gz"),
                     Catch::Contains("read archive") || Catch::Contains("digest mismatch"));
   refused(box.dir / "corrupt.tar.gz", "");
 
-  write_text(box.dir / "text.tar", "this is not an archive\n");
+  write_file(box.dir / "text.tar", "this is not an archive\n");
   refused(box.dir / "text.tar", "unrecognized archive format");
-  write_text(box.dir / "empty.tar", "");
+  write_file(box.dir / "empty.tar", "");
   refused(box.dir / "empty.tar", "unrecognized archive format");
   fs::create_directories(box.dir / "unrelated");
-  write_text(box.dir / "unrelated" / "notes.txt", "not an image\n");
+  write_file(box.dir / "unrelated" / "notes.txt", "not an image\n");
   refused(tar_up(box.dir / "unrelated", box.dir / "unrelated.tar"),
           "neither index.json (OCI) nor manifest.json (docker save)");
 
@@ -376,7 +372,7 @@ TEST_CASE("bad archives give clear errors and leave the store unchanged",
                     const fs::path layer = blob(out, manifest.layers[0].digest);
                     std::string bytes = read_file(layer);
                     bytes[bytes.size() / 2] = static_cast<char>(bytes[bytes.size() / 2] ^ 1);
-                    write_text(layer, bytes);
+                    write_file(layer, bytes);
                   }),
           "blob " + manifest.layers[0].digest.str() + ": digest mismatch (content hashes to");
 
@@ -389,7 +385,7 @@ TEST_CASE("bad archives give clear errors and leave the store unchanged",
                   [&](const fs::path& out) {
                     json index = json::parse(read_file(out / "index.json"));
                     index["manifests"][0]["mediaType"] = "application/vnd.example.manifest+json";
-                    write_text(out / "index.json", index.dump());
+                    write_file(out / "index.json", index.dump());
                   }),
           "unknown media type application/vnd.example.manifest+json");
 
@@ -397,7 +393,7 @@ TEST_CASE("bad archives give clear errors and leave the store unchanged",
                   [](const fs::path& out) {
                     json index = json::parse(read_file(out / "index.json"));
                     index["manifests"] = json::array();
-                    write_text(out / "index.json", index.dump());
+                    write_file(out / "index.json", index.dump());
                   }),
           "it holds no images");
 
@@ -408,11 +404,11 @@ TEST_CASE("bad archives give clear errors and leave the store unchanged",
                     document["layers"][0]["mediaType"] = "application/vnd.example.layer";
                     const std::string bytes = document.dump();
                     const image::Digest digest = image::sha256_of(bytes);
-                    write_text(blob(out, digest), bytes);
+                    write_file(blob(out, digest), bytes);
                     json index = json::parse(read_file(out / "index.json"));
                     index["manifests"][0]["digest"] = digest.str();
                     index["manifests"][0]["size"] = bytes.size();
-                    write_text(out / "index.json", index.dump());
+                    write_file(out / "index.json", index.dump());
                   }),
           "unknown media type application/vnd.example.layer");
 
@@ -422,7 +418,7 @@ TEST_CASE("bad archives give clear errors and leave the store unchanged",
       fs::remove(out / "index.json");
       json entries = json::parse(read_file(out / "manifest.json"));
       change(out, entries[0]);
-      write_text(out / "manifest.json", entries.dump());
+      write_file(out / "manifest.json", entries.dump());
     });
   };
   refused(docker("missing-file",
@@ -433,14 +429,14 @@ TEST_CASE("bad archives give clear errors and leave the store unchanged",
                  [&](const fs::path& out, json& entry) {
                    json config = json::parse(read_file(blob(out, manifest.config.digest)));
                    config["rootfs"]["diff_ids"][0] = "sha256:" + std::string(64, '0');
-                   write_text(out / "config.json", config.dump());
+                   write_file(out / "config.json", config.dump());
                    entry["Config"] = "config.json";
                  }),
           "the config's diff_id is sha256:" + std::string(64, '0'));
 
   refused(docker("huge-config",
                  [](const fs::path& out, json& entry) {
-                   write_text(out / "huge.json", std::string(std::size_t{5} << 20, ' '));
+                   write_file(out / "huge.json", std::string(std::size_t{5} << 20, ' '));
                    entry["Config"] = "huge.json";
                  }),
           "read huge.json: too big for a JSON document");

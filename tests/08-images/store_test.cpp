@@ -12,7 +12,6 @@
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,10 +32,6 @@ using image::Reference;
 using image::Store;
 
 namespace {
-
-void write_text(const fs::path& path, const std::string& text) {
-  std::ofstream(path, std::ios::binary) << text;
-}
 
 // Runs a shell command; the test fails if it does.
 void sh(const std::string& script) {
@@ -117,7 +112,7 @@ fs::path make_layer(const TempDir& tmp, const std::string& name,
   fs::create_directories(dir);
   for (const auto& [path, content] : files) {
     fs::create_directories((dir / path).parent_path());
-    write_text(dir / path, content);
+    write_file(dir / path, content);
   }
   fs::path tarball = tmp / (name + ".tar.gz");
   sh("tar -C '" + dir.string() + "' -czf '" + tarball.string() + "' .");
@@ -141,7 +136,7 @@ TEST_CASE("a new store is an OCI image layout that verifies", "[store]") {
 
 TEST_CASE("a directory whose index.json does not parse is not opened as a store", "[store]") {
   TempDir tmp;
-  write_text(tmp / "index.json", "{not json");
+  write_file(tmp / "index.json", "{not json");
   CHECK_THROWS_WITH(Store(tmp.path()), Catch::Contains((tmp / "index.json").string()));
   CHECK_FALSE(fs::exists(tmp / "blobs"));
   CHECK_FALSE(fs::exists(tmp / "lock"));
@@ -159,7 +154,7 @@ TEST_CASE("blobs are named by their digest and checked when written and read", "
   CHECK(count_entries(tmp / "store" / "blobs" / "sha256") == 1);
 
   // Streamed, with the digest the sender promised: a lie stores nothing.
-  write_text(tmp / "data", "streamed bytes");
+  write_file(tmp / "data", "streamed bytes");
   const berth::UniqueFd good{::open((tmp / "data").c_str(), O_RDONLY | O_CLOEXEC)};
   const auto written = store.write_blob(good.get(), image::sha256_of("streamed bytes"));
   CHECK(written.size == 14);
@@ -175,7 +170,7 @@ TEST_CASE("blobs are named by their digest and checked when written and read", "
 
   // A blob changed on disk no longer matches its name: every read says so.
   fs::permissions(store.blob_path(digest), fs::perms::owner_write, fs::perm_options::add);
-  write_text(store.blob_path(digest), "jello");
+  write_file(store.blob_path(digest), "jello");
   const std::string mismatch =
       "digest mismatch (content hashes to " + image::sha256_of("jello").str() + ")";
   CHECK_THROWS_WITH(store.read_blob(digest), "read blob " + digest.str() + ": " + mismatch);
@@ -282,19 +277,19 @@ TEST_CASE("a bad tarball or name leaves the store as it was", "[store][import]")
   const std::string before = snapshot(tmp / "store");
 
   const std::string whole = read_file(tarball);
-  write_text(tmp / "truncated.tar", whole.substr(0, whole.size() / 2 + 100));
+  write_file(tmp / "truncated.tar", whole.substr(0, whole.size() / 2 + 100));
   sh("gzip -c '" + tarball.string() + "' > '" + (tmp / "corrupt.tar.gz").string() + "'");
   std::string gz = read_file(tmp / "corrupt.tar.gz");
   // A gzip CRC-32 that does not match: everything inflates, but the
   // tarball is not what was compressed.
   std::string crc = gz;
   crc[crc.size() - 8] = static_cast<char>(~crc[crc.size() - 8]);
-  write_text(tmp / "crc.tar.gz", crc);
+  write_file(tmp / "crc.tar.gz", crc);
   for (std::size_t i = gz.size() / 2; i < gz.size() / 2 + 64; ++i) {
     gz[i] = static_cast<char>(~gz[i]);
   }
-  write_text(tmp / "corrupt.tar.gz", gz);
-  write_text(tmp / "not-a-tar", std::string(4096, 'x'));
+  write_file(tmp / "corrupt.tar.gz", gz);
+  write_file(tmp / "not-a-tar", std::string(4096, 'x'));
 
   struct Case {
     fs::path tarball;
@@ -364,7 +359,7 @@ TEST_CASE("a layer that is not what its descriptor says is never unpacked", "[st
     for (const std::size_t at : {original.size() / 2, original.size() - 1}) {
       std::string bytes = original;
       bytes[at] = static_cast<char>(~bytes[at]);
-      write_text(store.blob_path(digest), bytes);
+      write_file(store.blob_path(digest), bytes);
       CHECK_THROWS_WITH(store.unpack(image),
                         Catch::Contains("unpack layer " + digest.str() + ": digest mismatch"));
     }
@@ -435,7 +430,7 @@ TEST_CASE("verify names every missing or wrong blob in a line of its own", "[sto
   fs::remove(blob(manifest.layers[0].digest));
   fs::remove(blob(manifest.layers[1].digest));
   fs::permissions(blob(manifest.config.digest), fs::perms::owner_write, fs::perm_options::add);
-  write_text(blob(manifest.config.digest), "{}");
+  write_file(blob(manifest.config.digest), "{}");
 
   Store store(root, Access::exclusive);
   const auto report = store.verify();
